@@ -54,14 +54,47 @@ public record InetEndpoint(InetAddress address, int port) implements Endpoint {
 
     @Override
     public String describe() {
-        String host = address.getHostAddress();
-        String h = host.indexOf(':') >= 0 ? "[" + host + "]" : host;
+        String h = address instanceof java.net.Inet6Address ? "[" + compact(address.getAddress()) + "]" : address.getHostAddress();
         return hasPort() ? h + ":" + port : h;
     }
 
     @Override
     public String toString() {
         return describe();
+    }
+
+    /** RFC 5952 text for an IPv6 address: lower case, the longest run of two or more zero groups as "::". */
+    private static String compact(byte[] a) {
+        int[] g = new int[8];
+        for (int i = 0; i < 8; i++) {
+            g[i] = ((a[2 * i] & 0xff) << 8) | (a[2 * i + 1] & 0xff);
+        }
+        int bestStart = -1;
+        int bestLen = 1;
+        for (int i = 0; i < 8; ) {
+            int j = i;
+            while (j < 8 && g[j] == 0) {
+                j++;
+            }
+            if (j - i > bestLen) {
+                bestStart = i;
+                bestLen = j - i;
+            }
+            i = j == i ? i + 1 : j;
+        }
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 8; i++) {
+            if (i == bestStart) {
+                sb.append("::");
+                i += bestLen - 1;
+                continue;
+            }
+            if (sb.length() > 0 && sb.charAt(sb.length() - 1) != ':') {
+                sb.append(':');
+            }
+            sb.append(Integer.toHexString(g[i]));
+        }
+        return sb.toString();
     }
 
     @Override
