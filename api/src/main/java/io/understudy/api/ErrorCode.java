@@ -67,7 +67,9 @@ public enum ErrorCode {
     /** An interconnect message is malformed or not authentic. */
     INTERCONNECT_MESSAGE_REJECTED(6002, Category.ENGINE),
     /** A request could not be completed by the failover client within its budget. */
-    FAILOVER_EXHAUSTED(6003, Category.ENGINE);
+    FAILOVER_EXHAUSTED(6003, Category.ENGINE),
+    /** The server's application ran the request and reported an error; not retried. */
+    APPLICATION_ERROR(6004, Category.ENGINE);
 
     /** The broad family an error belongs to. */
     public enum Category { INPUT, DISCOVERY, TRANSPORT, NAMING, OWNERSHIP, ENGINE }
