@@ -1,0 +1,984 @@
+package io.understudy.cluster;
+
+import io.understudy.api.Clock;
+import io.understudy.api.DataAccessPort;
+import io.understudy.api.ErrorCode;
+import io.understudy.api.UnderstudyException;
+import io.understudy.api.event.EventListener;
+import io.understudy.api.event.NodeState;
+import io.understudy.api.event.NodeStateChanged;
+import io.understudy.api.event.NodeStep;
+import io.understudy.api.event.NodeStep.Step;
+import io.understudy.api.event.UnderstudyEvent;
+import io.understudy.api.ownership.ClaimResult;
+import io.understudy.api.ownership.DiskId;
+import io.understudy.api.ownership.DiskIo;
+import io.understudy.api.ownership.NodeId;
+import io.understudy.api.ownership.OwnershipService;
+import io.understudy.api.ownership.OwnershipState;
+import io.understudy.api.ownership.ReleaseResult;
+import io.understudy.session.ApplicationException;
+import io.understudy.session.Frame;
+import io.understudy.session.Status;
+import io.understudy.spi.transport.Connection;
+import io.understudy.spi.transport.Listener;
+import io.understudy.spi.transport.Transport;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One node of a clustered pair: it owns its disks, serves them on the primary data-access port, watches
+ * its partner over the interconnect, and runs the seed's procedures: takeover (Fig. 4), giveback (Fig. 5)
+ * and operator takeover (Fig. 7). Nothing on the network moves: the secondary port is simply opened during
+ * takeover and closed at giveback; clients find it by computing the failover name.
+ *
+ * <p>Every state change and every step is published as an event with a timestamp from the injected
+ * clock. All decisions run on one control thread, so the procedures never interleave; the data path runs
+ * on virtual threads, one per connection, admitted through a gate per port.
+ *
+ * <p>Split brain: a node that stops hearing its partner cannot tell a dead partner from a cut
+ * interconnect. The ownership claim decides: a node checks that it is not itself fenced before it
+ * preempts, the second node of the pair waits {@link NodeSettings#splitBrainDelay()} first so the first
+ * node wins a race, and a node that finds itself preempted stops serving those disks at once (its writes
+ * already fail at the disk).
+ *
+ * <p>Thread-safe. Create with {@link #builder()}, then {@link #start()}.
+ *
+ * @since 0.1
+ */
+public final class NodeEngine implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(NodeEngine.class.getName());
+
+    private final NodeSettings settings;
+    private final Transport dataTransport;
+    private final Transport interconnectTransport;
+    private final OwnershipService ownership;
+    private final VolumeService app;
+    private final Clock clock;
+    private final boolean autoTick;
+    private final String name;
+
+    private final ScheduledExecutorService control;
+    private final ScheduledExecutorService beat;
+    private final FailureDetector detector;
+    private final Interconnect interconnect;
+    private final List<EventListener> listeners = new CopyOnWriteArrayList<>();
+    private final Map<DataAccessPort, PortServer> servers = new ConcurrentHashMap<>();
+    private final Map<DiskId, DiskIo> mounted = new ConcurrentHashMap<>();
+    private final AtomicLong messageSeq = new AtomicLong();
+    private final Metrics metrics = new Metrics();
+
+    private volatile NodeState state = NodeState.DOWN;
+    private volatile NodeState partnerState;
+    private volatile boolean closed;
+
+    // Control-thread state.
+    private long suspectSince = Long.MIN_VALUE;
+    private boolean sawPartnerHoldMyDisks;
+    private boolean givebackCompleteReceived;
+    private long countdownDeadline;
+    private boolean partnerShutdownComplete;
+    private CompletableFuture<NodeState> operatorTakeover;
+
+    private NodeEngine(Builder b) {
+        this.settings = Objects.requireNonNull(b.settings, "settings");
+        this.dataTransport = Objects.requireNonNull(b.dataTransport, "dataTransport");
+        this.interconnectTransport = b.interconnectTransport == null ? b.dataTransport : b.interconnectTransport;
+        this.ownership = Objects.requireNonNull(b.ownership, "ownership");
+        this.app = Objects.requireNonNull(b.app, "app");
+        this.clock = b.clock;
+        this.autoTick = b.autoTick;
+        this.name = settings.self().name();
+        if (!ownership.self().equals(settings.self())) {
+            throw new UnderstudyException(ErrorCode.INVALID_CONFIGURATION,
+                    "ownership service acts for " + ownership.self() + " but this node is " + settings.self());
+        }
+        this.control = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "understudy-node-" + name);
+            t.setDaemon(true);
+            return t;
+        });
+        this.beat = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "understudy-heartbeat-" + name);
+            t.setDaemon(true);
+            return t;
+        });
+        this.detector = new FailureDetector(settings.heartbeatInterval(), settings.missedHeartbeats());
+        this.interconnect = new Interconnect(interconnectTransport, settings.interconnectPort(),
+                settings.partnerInterconnect(), settings.connectTimeout(), this::onMessage,
+                why -> LOG.log(System.Logger.Level.WARNING, "{0}: {1}", name, why));
+        b.listeners.forEach(listeners::add);
+    }
+
+    /** {@return a builder} */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** {@return the settings} */
+    public NodeSettings settings() {
+        return settings;
+    }
+
+    /** {@return the current state} */
+    public NodeState state() {
+        return state;
+    }
+
+    /**
+     * Subscribes to events.
+     *
+     * @param listener called on the engine's threads, in order; must not block
+     */
+    public void addListener(EventListener listener) {
+        listeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    /**
+     * Starts the node: opens the interconnect, claims its own disks and serves them on the primary port
+     * ({@code NORMAL}), or, if the partner holds them after a takeover, waits for giveback
+     * ({@code WAITING_FOR_GIVEBACK}) without serving. Blocks until that decision is made.
+     *
+     * @throws UnderstudyException if the interconnect or the primary port cannot be opened, or a disk is unreadable
+     */
+    public void start() {
+        interconnect.start();
+        call(this::boot);
+        if (autoTick) {
+            long every = settings.heartbeatInterval().toNanos();
+            beat.scheduleAtFixedRate(this::sendHeartbeat, 0, every, TimeUnit.NANOSECONDS);
+            control.scheduleAtFixedRate(this::safeTick, every, every, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /**
+     * Runs one heartbeat and one check of the partner, the disks and any countdown, as the scheduler does
+     * every heartbeat interval. For tests that drive time with a manual clock (see {@link Builder#autoTick}).
+     */
+    public void tick() {
+        sendHeartbeat();
+        call(() -> {
+            tickOnControl();
+            return null;
+        });
+    }
+
+    /**
+     * Operator takeover (Fig. 7): sends "Please Shutdown" to the partner, starts the countdown, and when the
+     * partner has confirmed it stopped or the countdown expires, takes over its disks and opens the
+     * secondary port.
+     *
+     * @return completes with {@code IN_TAKEOVER} when the takeover is done, or exceptionally
+     * @throws UnderstudyException {@link ErrorCode#ILLEGAL_STATE} if this node is not in {@code NORMAL}
+     */
+    public CompletableFuture<NodeState> operatorTakeover() {
+        return call(() -> {
+            requireState(NodeState.NORMAL, "operator takeover");
+            if (operatorTakeover != null) {
+                return operatorTakeover;
+            }
+            operatorTakeover = new CompletableFuture<>();
+            partnerShutdownComplete = false;
+            long countdown = settings.takeoverCountdown().toMillis();
+            boolean sent = interconnect.sendNow(message(InterconnectMessage.Type.PLEASE_SHUTDOWN, Long.toString(countdown)));
+            step(Step.PLEASE_SHUTDOWN_SENT, sent ? "to " + settings.partner() : "to " + settings.partner() + " (not delivered: link down)");
+            countdownDeadline = clock.nanoTime() + settings.takeoverCountdown().toNanos();
+            step(Step.COUNTDOWN_STARTED, countdown + " ms");
+            metrics.operatorTakeovers.incrementAndGet();
+            return operatorTakeover;
+        });
+    }
+
+    /**
+     * Giveback (Fig. 5): stops new requests on the secondary port, waits for outstanding ones, forces a
+     * consistency point, closes the secondary port's connections, deactivates the port and releases the
+     * partner's disks to unowned; then tells the partner to reclaim them.
+     *
+     * @return completes with {@code NORMAL}; if outstanding requests do not finish within the giveback
+     *         timeout, the giveback is abandoned, the node stays in takeover, and the future fails
+     * @throws UnderstudyException {@link ErrorCode#ILLEGAL_STATE} if this node is not in {@code IN_TAKEOVER}
+     */
+    public CompletableFuture<NodeState> giveback() {
+        return CompletableFuture.supplyAsync(() -> call(() -> {
+            requireState(NodeState.IN_TAKEOVER, "giveback");
+            doGiveback();
+            return state;
+        }), Executors.newVirtualThreadPerTaskExecutor());
+    }
+
+    /**
+     * "I am failing": tells the partner to take over now (skipping the detection wait), then stops serving.
+     * Called when the node shuts down on an error or its process is exiting abnormally.
+     *
+     * @param reason why, sent to the partner and recorded in the event
+     */
+    public void fail(String reason) {
+        if (closed || state == NodeState.DOWN) {
+            return;
+        }
+        interconnect.sendNow(message(InterconnectMessage.Type.I_AM_FAILING, reason));
+        try {
+            call(() -> {
+                stopServingEverything();
+                transition(NodeState.DOWN, "failing: " + reason);
+                return null;
+            });
+        } catch (UnderstudyException e) {
+            LOG.log(System.Logger.Level.WARNING, "{0}: could not stop cleanly while failing: {1}", name, e.getMessage());
+        }
+    }
+
+    /**
+     * Cuts or restores this node's side of the interconnect, as a fault injector for tests and drills: both
+     * nodes stay up, neither hears the other.
+     *
+     * @param cut true to cut
+     */
+    public void cutInterconnect(boolean cut) {
+        interconnect.setCut(cut);
+    }
+
+    /** {@return a snapshot of the node's state, disks and ports, read from the disks now} */
+    public NodeStatus status() {
+        List<NodeStatus.Disk> disks = new ArrayList<>();
+        for (DiskId d : allDisks()) {
+            String pair;
+            long epoch;
+            try {
+                OwnershipState s = ownership.state(d);
+                pair = s.pair();
+                epoch = s.epoch();
+            } catch (UnderstudyException e) {
+                pair = "<?,?>";
+                epoch = -1;
+            }
+            disks.add(new NodeStatus.Disk(d.name(), settings.ownDisks().contains(d) ? name : settings.partner().name(),
+                    pair, epoch, mounted.containsKey(d)));
+        }
+        Map<String, Long> served = new LinkedHashMap<>();
+        metrics.served.forEach((p, n) -> served.put(p.name(), n.get()));
+        return new NodeStatus(name, settings.self().label(), state, settings.partner().name(),
+                partnerState == null ? "unknown" : partnerState.name(),
+                servers.keySet().stream().map(DataAccessPort::name).sorted().toList(), disks, served,
+                metrics.notServing.get(), metrics.takeovers.get(), metrics.givebacks.get(), interconnect.isCut());
+    }
+
+    /** Stops everything without telling the partner. Idempotent. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        try {
+            call(() -> {
+                stopServingEverything();
+                if (state != NodeState.DOWN) {
+                    transition(NodeState.DOWN, "closed");
+                }
+                return null;
+            });
+        } catch (UnderstudyException e) {
+            LOG.log(System.Logger.Level.DEBUG, "{0}: close: {1}", name, e.getMessage());
+        }
+        closed = true;
+        beat.shutdownNow();
+        control.shutdownNow();
+        interconnect.close();
+    }
+
+    // ---------------------------------------------------------------- control thread
+
+    private Void boot() {
+        transition(NodeState.STARTING, "starting");
+        for (DiskId d : settings.ownDisks()) {
+            OwnershipState s = ownership.state(d);
+            if (heldByPartner(s)) {
+                sawPartnerHoldMyDisks = true;
+                transition(NodeState.WAITING_FOR_GIVEBACK, d + " is " + s.pair() + ": held by " + settings.partner() + " after a takeover");
+                return null;
+            }
+        }
+        claimOwnDisksAndServe("started");
+        return null;
+    }
+
+    private void claimOwnDisksAndServe(String why) {
+        for (DiskId d : settings.ownDisks()) {
+            ClaimResult r = ownership.claim(d);
+            switch (r) {
+                case ClaimResult.Acquired a -> step(Step.DISK_CLAIMED, d + " " + ownership.state(d).pair() + " epoch " + a.epoch());
+                case ClaimResult.HeldBy h -> {
+                    unmountAll(settings.ownDisks());
+                    sawPartnerHoldMyDisks = h.holder().equals(settings.partner());
+                    transition(NodeState.WAITING_FOR_GIVEBACK, d + " is held by " + h.holder());
+                    return;
+                }
+                case ClaimResult.Fenced f -> {
+                    unmountAll(settings.ownDisks());
+                    transition(NodeState.WAITING_FOR_GIVEBACK, d + ": this node was preempted by " + f.by());
+                    return;
+                }
+            }
+            mount(d);
+        }
+        openPort(settings.primaryPort(), Set.copyOf(settings.ownDisks()));
+        detector.reset();
+        transition(NodeState.NORMAL, why);
+    }
+
+    private void safeTick() {
+        try {
+            tickOnControl();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, name + ": tick failed", e);
+        }
+    }
+
+    private void tickOnControl() {
+        if (closed) {
+            return;
+        }
+        switch (state) {
+            case NORMAL -> {
+                if (checkFencing()) {
+                    return;
+                }
+                if (operatorTakeover != null) {
+                    checkCountdown();
+                    return;
+                }
+                checkPartner();
+            }
+            case IN_TAKEOVER -> checkFencing();
+            case WAITING_FOR_GIVEBACK -> checkWaiting();
+            default -> {
+            }
+        }
+    }
+
+    private void checkPartner() {
+        String suspicion = detector.suspicion(clock.nanoTime());
+        if (suspicion == null) {
+            suspectSince = Long.MIN_VALUE;
+            return;
+        }
+        boolean failing = detector.saidFailing();
+        if (!failing && settings.rank() == 1) {
+            long now = clock.nanoTime();
+            if (suspectSince == Long.MIN_VALUE) {
+                suspectSince = now;
+            }
+            if (now - suspectSince < settings.splitBrainDelay().toNanos()) {
+                return;
+            }
+        }
+        step(failing ? Step.PARTNER_FAILING : Step.PARTNER_SILENT, suspicion);
+        takeover(suspicion);
+    }
+
+    private void checkCountdown() {
+        boolean expired = clock.nanoTime() >= countdownDeadline;
+        if (!partnerShutdownComplete && !expired) {
+            return;
+        }
+        step(Step.COUNTDOWN_ENDED, partnerShutdownComplete ? settings.partner() + " confirmed shutdown" : "countdown expired");
+        CompletableFuture<NodeState> f = operatorTakeover;
+        operatorTakeover = null;
+        takeover("operator takeover");
+        if (state == NodeState.IN_TAKEOVER) {
+            f.complete(state);
+        } else {
+            f.completeExceptionally(new UnderstudyException(ErrorCode.ILLEGAL_STATE,
+                    "operator takeover of " + settings.partner() + " did not complete; " + name + " is " + state));
+        }
+    }
+
+    /** Fig. 4: claim the partner's disks, activate the secondary port, serve both. */
+    private void takeover(String why) {
+        transition(NodeState.TAKING_OVER, why);
+        metrics.takeovers.incrementAndGet();
+        for (DiskId own : settings.ownDisks()) {
+            if (ownership.isFenced(own)) {
+                loseToPartner(own + " was preempted by " + settings.partner() + " first");
+                return;
+            }
+        }
+        List<DiskId> taken = new ArrayList<>();
+        for (DiskId d : settings.partnerDisks()) {
+            ClaimResult r = claimFromPartner(d);
+            switch (r) {
+                case ClaimResult.Acquired a -> {
+                    taken.add(d);
+                    step(Step.DISK_CLAIMED, d + " " + ownership.state(d).pair() + " epoch " + a.epoch());
+                }
+                case ClaimResult.HeldBy h -> {
+                    step(Step.CLAIM_LOST, d + " is held by " + h.holder());
+                    releaseAll(taken);
+                    detector.reset();
+                    transition(NodeState.NORMAL, "takeover abandoned: " + d + " is held by " + h.holder());
+                    return;
+                }
+                case ClaimResult.Fenced f -> {
+                    step(Step.CLAIM_LOST, d + ": " + name + " was preempted by " + f.by());
+                    releaseAll(taken);
+                    loseToPartner("preempted by " + f.by() + " while taking over");
+                    return;
+                }
+            }
+        }
+        for (DiskId d : taken) {
+            mount(d);
+        }
+        openPort(settings.secondaryPort(), Set.copyOf(taken));
+        step(Step.SECONDARY_PORT_ACTIVATED, settings.secondaryPort().name());
+        detector.reset();
+        transition(NodeState.IN_TAKEOVER, why);
+        step(Step.SERVING_BOTH_PORTS, settings.primaryPort() + " " + settings.ownDisks() + ", " + settings.secondaryPort() + " " + taken);
+    }
+
+    private ClaimResult claimFromPartner(DiskId d) {
+        OwnershipState s = ownership.state(d);
+        if (s.unowned()) {
+            return ownership.claim(d);
+        }
+        if (s.ownedBy(settings.self())) {
+            return ownership.claim(d);
+        }
+        return ownership.preempt(d, settings.partner());
+    }
+
+    /** Fig. 5, in the figure's order. Runs on the control thread. */
+    private void doGiveback() throws InterruptedException {
+        transition(NodeState.GIVING_BACK, "giveback requested");
+        PortServer secondary = servers.get(settings.secondaryPort());
+        Set<DiskId> disks = secondary == null ? Set.of() : secondary.volumes;
+        if (secondary != null) {
+            secondary.gate.close();
+            step(Step.SECONDARY_REQUESTS_STOPPED, settings.secondaryPort().name());
+            if (!secondary.gate.awaitDrained(settings.givebackTimeout().toNanos())) {
+                int left = secondary.gate.inFlight();
+                secondary.gate.reopen();
+                transition(NodeState.IN_TAKEOVER, "giveback abandoned: " + left + " requests still running after " + settings.givebackTimeout().toMillis() + " ms");
+                throw new UnderstudyException(ErrorCode.ILLEGAL_STATE, "giveback timed out after "
+                        + settings.givebackTimeout().toMillis() + " ms with " + left + " outstanding requests; still in takeover");
+            }
+            step(Step.OUTSTANDING_REQUESTS_FINISHED, settings.secondaryPort().name());
+        }
+        for (DiskId d : disks) {
+            consistencyPoint(d);
+        }
+        if (secondary != null) {
+            secondary.closeConnections();
+            step(Step.SECONDARY_CONNECTIONS_CLOSED, secondary.port.name());
+            secondary.deactivate();
+            servers.remove(secondary.port);
+            step(Step.SECONDARY_PORT_DEACTIVATED, secondary.port.name());
+        }
+        releaseAll(List.copyOf(disks));
+        metrics.givebacks.incrementAndGet();
+        interconnect.send(message(InterconnectMessage.Type.GIVEBACK_COMPLETE, disks.toString()));
+        detector.reset();
+        transition(NodeState.NORMAL, "giveback complete");
+    }
+
+    /** Fig. 7, 720: the partner asked this node to shut down so it can take over. */
+    private void onPleaseShutdown(InterconnectMessage m) {
+        if (state != NodeState.NORMAL) {
+            LOG.log(System.Logger.Level.WARNING, "{0}: ignoring Please Shutdown from {1} in state {2}", name, m.from(), state);
+            return;
+        }
+        step(Step.PLEASE_SHUTDOWN_RECEIVED, "from " + m.from() + ", countdown " + m.detail() + " ms");
+        transition(NodeState.SHUTTING_DOWN, "Please Shutdown from " + m.from());
+        PortServer primary = servers.get(settings.primaryPort());
+        if (primary != null) {
+            primary.gate.close();
+            try {
+                if (!primary.gate.awaitDrained(settings.givebackTimeout().toNanos())) {
+                    LOG.log(System.Logger.Level.WARNING, "{0}: {1} requests still running at shutdown", name, primary.gate.inFlight());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        for (DiskId d : settings.ownDisks()) {
+            if (mounted.containsKey(d)) {
+                consistencyPoint(d);
+            }
+        }
+        if (primary != null) {
+            primary.closeConnections();
+            primary.deactivate();
+            servers.remove(primary.port);
+        }
+        releaseAll(settings.ownDisks());
+        sawPartnerHoldMyDisks = false;
+        givebackCompleteReceived = false;
+        interconnect.sendNow(message(InterconnectMessage.Type.SHUTDOWN_COMPLETE, "released " + settings.ownDisks()));
+        transition(NodeState.WAITING_FOR_GIVEBACK, "shut down for " + m.from() + "; waiting for giveback");
+    }
+
+    private void checkWaiting() {
+        boolean allUnowned = true;
+        for (DiskId d : settings.ownDisks()) {
+            OwnershipState s = ownership.state(d);
+            if (heldByPartner(s)) {
+                sawPartnerHoldMyDisks = true;
+            }
+            if (!s.unowned()) {
+                allUnowned = false;
+            }
+        }
+        if (allUnowned && (sawPartnerHoldMyDisks || givebackCompleteReceived)) {
+            step(Step.DISKS_RECLAIMED, settings.ownDisks().toString());
+            givebackCompleteReceived = false;
+            sawPartnerHoldMyDisks = false;
+            claimOwnDisksAndServe("giveback received");
+        }
+    }
+
+    /** {@return whether this node lost a disk it serves and stopped serving it} */
+    private boolean checkFencing() {
+        for (DiskId d : List.copyOf(mounted.keySet())) {
+            if (ownership.isFenced(d)) {
+                if (settings.ownDisks().contains(d)) {
+                    loseToPartner(d + " was preempted");
+                } else {
+                    step(Step.FENCED, d + " was preempted; stopping " + settings.secondaryPort());
+                    PortServer s = servers.remove(settings.secondaryPort());
+                    if (s != null) {
+                        s.gate.close();
+                        s.closeConnections();
+                        s.deactivate();
+                    }
+                    unmountAll(settings.partnerDisks());
+                    transition(NodeState.NORMAL, d + " was preempted");
+                }
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** This node was fenced off its own disks: stop serving at once, then wait for giveback. */
+    private void loseToPartner(String why) {
+        step(Step.FENCED, why);
+        stopServingEverything();
+        sawPartnerHoldMyDisks = true;
+        transition(NodeState.WAITING_FOR_GIVEBACK, why);
+    }
+
+    private void stopServingEverything() {
+        for (PortServer s : List.copyOf(servers.values())) {
+            s.gate.close();
+            s.closeConnections();
+            s.deactivate();
+        }
+        servers.clear();
+        unmountAll(List.copyOf(mounted.keySet()));
+        CompletableFuture<NodeState> f = operatorTakeover;
+        operatorTakeover = null;
+        if (f != null) {
+            f.completeExceptionally(new UnderstudyException(ErrorCode.ILLEGAL_STATE, name + " stopped serving"));
+        }
+    }
+
+    private void consistencyPoint(DiskId d) {
+        try {
+            app.consistencyPoint(d);
+            DiskIo io = mounted.get(d);
+            if (io != null) {
+                io.force();
+            }
+            step(Step.CONSISTENCY_POINT, d.name());
+        } catch (UnderstudyException e) {
+            LOG.log(System.Logger.Level.WARNING, "{0}: consistency point on {1} failed: {2}", name, d, e.getMessage());
+        }
+    }
+
+    private void mount(DiskId d) {
+        DiskIo io = ownership.open(d);
+        app.mount(d, io);
+        mounted.put(d, io);
+    }
+
+    private void unmountAll(List<DiskId> disks) {
+        for (DiskId d : disks) {
+            DiskIo io = mounted.remove(d);
+            if (io != null) {
+                try {
+                    app.unmount(d);
+                } finally {
+                    io.close();
+                }
+            }
+        }
+    }
+
+    private void releaseAll(List<DiskId> disks) {
+        unmountAll(disks);
+        for (DiskId d : disks) {
+            ReleaseResult r = ownership.release(d);
+            switch (r) {
+                case ReleaseResult.Released rel -> step(Step.DISK_RELEASED, d + " " + ownership.state(d).pair());
+                case ReleaseResult.NotOwner n -> LOG.log(System.Logger.Level.WARNING, "{0}: releasing {1}: not the owner ({2})", name, d, n.holder());
+            }
+        }
+    }
+
+    private boolean heldByPartner(OwnershipState s) {
+        return s.sectorOwner().filter(settings.partner()::equals).isPresent()
+                || s.reservation().filter(settings.partner()::equals).isPresent();
+    }
+
+    private void requireState(NodeState expected, String what) {
+        if (state != expected) {
+            throw new UnderstudyException(ErrorCode.ILLEGAL_STATE,
+                    what + " needs " + name + " in " + expected + ", but it is " + state);
+        }
+    }
+
+    private void transition(NodeState to, String reason) {
+        NodeState from = state;
+        state = to;
+        emit(new NodeStateChanged(clock.instant(), name, from, to, reason));
+    }
+
+    private void step(Step step, String detail) {
+        emit(new NodeStep(clock.instant(), name, step, detail));
+    }
+
+    private void emit(UnderstudyEvent e) {
+        for (EventListener l : listeners) {
+            try {
+                l.onEvent(e);
+            } catch (RuntimeException ex) {
+                LOG.log(System.Logger.Level.WARNING, "event listener threw on " + e.describe(), ex);
+            }
+        }
+    }
+
+    private <T> T call(Callable<T> task) {
+        if (closed) {
+            throw new UnderstudyException(ErrorCode.ILLEGAL_STATE, name + " is closed");
+        }
+        Future<T> f = control.submit(task);
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new UnderstudyException(ErrorCode.ILLEGAL_STATE, "interrupted", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof UnderstudyException u) {
+                throw u;
+            }
+            throw new UnderstudyException(ErrorCode.ILLEGAL_STATE, name + ": " + e.getCause(), e.getCause());
+        }
+    }
+
+    // ---------------------------------------------------------------- interconnect
+
+    private InterconnectMessage message(InterconnectMessage.Type type, String detail) {
+        return new InterconnectMessage(type, name, messageSeq.incrementAndGet(), state, detail);
+    }
+
+    private void sendHeartbeat() {
+        if (!closed && state != NodeState.DOWN) {
+            interconnect.send(message(InterconnectMessage.Type.HEARTBEAT, ""));
+        }
+    }
+
+    private void onMessage(InterconnectMessage m) {
+        if (!m.from().equals(settings.partner().name())) {
+            LOG.log(System.Logger.Level.WARNING, "{0}: ignoring interconnect message from unknown node {1}", name, m.from());
+            return;
+        }
+        detector.heard(clock.nanoTime());
+        partnerState = m.state();
+        switch (m.type()) {
+            case HEARTBEAT -> {
+            }
+            case I_AM_FAILING -> {
+                detector.failing(m.detail());
+                submit(this::tickOnControl);
+            }
+            case PLEASE_SHUTDOWN -> submit(() -> onPleaseShutdown(m));
+            case SHUTDOWN_COMPLETE -> submit(() -> {
+                partnerShutdownComplete = true;
+                if (state == NodeState.NORMAL && operatorTakeover != null) {
+                    checkCountdown();
+                }
+            });
+            case GIVEBACK_COMPLETE -> submit(() -> {
+                givebackCompleteReceived = true;
+                if (state == NodeState.WAITING_FOR_GIVEBACK) {
+                    checkWaiting();
+                }
+            });
+        }
+    }
+
+    private void submit(Runnable r) {
+        if (closed) {
+            return;
+        }
+        try {
+            control.execute(() -> {
+                try {
+                    r.run();
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.WARNING, name + ": control task failed", e);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // Closing.
+        }
+    }
+
+    private List<DiskId> allDisks() {
+        List<DiskId> all = new ArrayList<>(settings.ownDisks());
+        all.addAll(settings.partnerDisks());
+        return all;
+    }
+
+    // ---------------------------------------------------------------- data path
+
+    private void openPort(DataAccessPort port, Set<DiskId> volumes) {
+        PortServer s = new PortServer(port, volumes, dataTransport.listen(port));
+        servers.put(port, s);
+        s.start();
+    }
+
+    /** One active data-access port: its listener, its connections and its gate. */
+    private final class PortServer {
+        final DataAccessPort port;
+        final Set<DiskId> volumes;
+        final Listener listener;
+        final PortGate gate = new PortGate();
+        final Set<Connection> connections = ConcurrentHashMap.newKeySet();
+
+        PortServer(DataAccessPort port, Set<DiskId> volumes, Listener listener) {
+            this.port = port;
+            this.volumes = volumes;
+            this.listener = listener;
+        }
+
+        void start() {
+            Thread.ofVirtual().name(name + "-accept-" + port).start(() -> {
+                while (listener.isOpen()) {
+                    Connection c;
+                    try {
+                        c = listener.accept();
+                    } catch (UnderstudyException e) {
+                        return;
+                    }
+                    connections.add(c);
+                    Thread.ofVirtual().name(name + "-" + port + "-conn").start(() -> serve(c));
+                }
+            });
+        }
+
+        void serve(Connection c) {
+            try {
+                while (c.isOpen()) {
+                    ByteBuffer raw = c.receive(Duration.ZERO);
+                    Frame req;
+                    try {
+                        req = Frame.decode(raw);
+                    } catch (UnderstudyException e) {
+                        LOG.log(System.Logger.Level.WARNING, "{0}: closing {1} on {2}: {3}", name, c.peer(), port, e.getMessage());
+                        return;
+                    }
+                    if (!req.isRequest()) {
+                        LOG.log(System.Logger.Level.WARNING, "{0}: closing {1}: sent a reply frame as a request", name, c.peer());
+                        return;
+                    }
+                    c.send(handle(req).encode());
+                }
+            } catch (UnderstudyException e) {
+                // The client went away or the port was closed under it.
+            } finally {
+                connections.remove(c);
+                c.close();
+            }
+        }
+
+        Frame handle(Frame req) {
+            if (!gate.enter()) {
+                metrics.notServing.incrementAndGet();
+                return req.reply(Status.NOT_SERVING, utf8(name + " is not serving " + port + " now (" + state + ")"));
+            }
+            try {
+                ByteBuffer out = app.handle(new RequestContext(port, volumes, req.sessionId(), req.sequence()), req.payload());
+                metrics.served.computeIfAbsent(port, p -> new AtomicLong()).incrementAndGet();
+                return req.reply(Status.OK, out);
+            } catch (ApplicationException e) {
+                return req.reply(Status.APPLICATION_ERROR, utf8(stripTag(e)));
+            } catch (UnderstudyException e) {
+                if (e.code() == ErrorCode.FENCED) {
+                    metrics.notServing.incrementAndGet();
+                    submit(NodeEngine.this::checkFencing);
+                    return req.reply(Status.NOT_SERVING, utf8(name + " was fenced: " + stripTag(e)));
+                }
+                return req.reply(Status.APPLICATION_ERROR, utf8(stripTag(e)));
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.ERROR, name + ": application failed on " + req, e);
+                return req.reply(Status.APPLICATION_ERROR, utf8("internal error in " + name + ": " + e));
+            } finally {
+                gate.exit();
+            }
+        }
+
+        void closeConnections() {
+            connections.forEach(Connection::close);
+            connections.clear();
+        }
+
+        void deactivate() {
+            listener.close();
+        }
+    }
+
+    private static String stripTag(UnderstudyException e) {
+        String m = e.getMessage();
+        return m.startsWith(e.code().tag() + " ") ? m.substring(e.code().tag().length() + 1) : m;
+    }
+
+    private static ByteBuffer utf8(String s) {
+        return ByteBuffer.wrap(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static final class Metrics {
+        final Map<DataAccessPort, AtomicLong> served = new ConcurrentHashMap<>();
+        final AtomicLong notServing = new AtomicLong();
+        final AtomicLong takeovers = new AtomicLong();
+        final AtomicLong givebacks = new AtomicLong();
+        final AtomicLong operatorTakeovers = new AtomicLong();
+    }
+
+    /** Builds a {@link NodeEngine}. */
+    public static final class Builder {
+        private NodeSettings settings;
+        private Transport dataTransport;
+        private Transport interconnectTransport;
+        private OwnershipService ownership;
+        private VolumeService app;
+        private Clock clock = Clock.system();
+        private boolean autoTick = true;
+        private final List<EventListener> listeners = new ArrayList<>();
+
+        private Builder() {
+        }
+
+        /**
+         * Sets the settings.
+         *
+         * @param settings the settings
+         * @return this
+         */
+        public Builder settings(NodeSettings settings) {
+            this.settings = settings;
+            return this;
+        }
+
+        /**
+         * Sets the transport of the data-access ports.
+         *
+         * @param t the transport
+         * @return this
+         */
+        public Builder dataTransport(Transport t) {
+            this.dataTransport = t;
+            return this;
+        }
+
+        /**
+         * Sets the interconnect's transport; by default the data transport.
+         *
+         * @param t the transport
+         * @return this
+         */
+        public Builder interconnectTransport(Transport t) {
+            this.interconnectTransport = t;
+            return this;
+        }
+
+        /**
+         * Sets the ownership service acting for this node.
+         *
+         * @param o the service
+         * @return this
+         */
+        public Builder ownership(OwnershipService o) {
+            this.ownership = o;
+            return this;
+        }
+
+        /**
+         * Sets the application served.
+         *
+         * @param app the application
+         * @return this
+         */
+        public Builder volumeService(VolumeService app) {
+            this.app = app;
+            return this;
+        }
+
+        /**
+         * Sets the clock (a manual clock in tests).
+         *
+         * @param clock the clock
+         * @return this
+         */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /**
+         * Whether the engine schedules its own heartbeats and checks (default); tests that drive time
+         * with a manual clock turn this off and call {@link NodeEngine#tick()}.
+         *
+         * @param autoTick whether to schedule
+         * @return this
+         */
+        public Builder autoTick(boolean autoTick) {
+            this.autoTick = autoTick;
+            return this;
+        }
+
+        /**
+         * Adds an event listener from the start, so even the boot events are seen.
+         *
+         * @param l the listener
+         * @return this
+         */
+        public Builder listener(EventListener l) {
+            listeners.add(Objects.requireNonNull(l, "listener"));
+            return this;
+        }
+
+        /** {@return the engine, not started} */
+        public NodeEngine build() {
+            return new NodeEngine(this);
+        }
+    }
+}
