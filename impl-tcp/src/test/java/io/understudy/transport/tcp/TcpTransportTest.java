@@ -289,19 +289,26 @@ class TcpTransportTest extends AbstractTransportTest {
         return new Raw(s, s.getInputStream(), s.getOutputStream(), await(accepted));
     }
 
-    /** {@return n distinct TCP port numbers that were free on the loopback interface a moment ago} */
+    /**
+     * {@return n distinct TCP port numbers free on the loopback interface a moment ago} They are drawn
+     * below Linux's ephemeral range (32768 and up), so the local ports of the tests' own outgoing
+     * connections cannot take them between now and the listen.
+     */
     static int[] freePorts(int n) {
+        java.util.Random random = new java.util.Random();
         List<ServerSocket> held = new ArrayList<>();
         try {
-            int[] ports = new int[n];
-            for (int i = 0; i < n; i++) {
-                ServerSocket s = new ServerSocket(0, 1, LOOPBACK);
-                held.add(s);
-                ports[i] = s.getLocalPort();
+            for (int tries = 0; held.size() < n && tries < 1000; tries++) {
+                try {
+                    held.add(new ServerSocket(20_000 + random.nextInt(12_000), 1, LOOPBACK));
+                } catch (IOException inUse) {
+                    // taken: draw another
+                }
             }
-            return ports;
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot find free ports on the loopback interface", e);
+            if (held.size() < n) {
+                throw new IllegalStateException("no free TCP ports between 20000 and 32000 on the loopback interface");
+            }
+            return held.stream().mapToInt(ServerSocket::getLocalPort).toArray();
         } finally {
             for (ServerSocket s : held) {
                 try {
