@@ -1,0 +1,24 @@
+package io.understudy.config;
+
+import java.util.Locale;
+
+/**
+ * The text formats a deployment configuration can be written in.
+ *
+ * @since 0.1
+ */
+public enum ConfigFormat {
+    /** YAML 1.1, the usual form; anchors, aliases and multiple documents are not supported. */
+    YAML,
+    /** Strict JSON (no comments). */
+    JSON;
+
+    /**
+     * {@return the format a source name implies: {@link #JSON} if it ends with {@code .json} (any case), else {@link #YAML}}
+     *
+     * @param sourceName a file name or other source name, not null
+     */
+    public static ConfigFormat forSourceName(String sourceName) {
+        return sourceName.toLowerCase(Locale.ROOT).endsWith(".json") ? JSON : YAML;
+    }
+}
