@@ -119,8 +119,12 @@ final class Tree {
         } catch (IOException e) {
             throw fail(source, Loc.UNKNOWN, "cannot read the configuration: " + e);
         } catch (RuntimeException e) {
-            // The YAML library signals some malformed input with its own unchecked exceptions.
-            throw fail(source, Loc.UNKNOWN, "malformed " + format + ": " + e);
+            // Jackson wraps the YAML library's exceptions; this net catches any it lets through for odd input,
+            // and only those: an exception thrown by this package's own code is a bug and propagates.
+            if (fromParser(e)) {
+                throw fail(source, Loc.UNKNOWN, "malformed " + format + ": " + e);
+            }
+            throw e;
         }
     }
 
@@ -187,6 +191,15 @@ final class Tree {
         }
         String what = e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
         return fail(source, Loc.of(e.getLocation()), "malformed " + format + ": " + oneLine(String.valueOf(what)));
+    }
+
+    private static boolean fromParser(RuntimeException e) {
+        StackTraceElement[] trace = e.getStackTrace();
+        if (trace.length == 0) {
+            return false;
+        }
+        String where = trace[0].getClassName();
+        return where.startsWith("org.yaml.snakeyaml.") || where.startsWith("com.fasterxml.jackson.");
     }
 
     private static String hint(String problem) {
