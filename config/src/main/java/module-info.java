@@ -10,5 +10,6 @@ module io.understudy.config {
     requires transitive io.understudy.api;
     requires com.fasterxml.jackson.core;
     requires com.fasterxml.jackson.dataformat.yaml;
+    requires org.yaml.snakeyaml; // only to read the line and column of a YAML syntax error
     exports io.understudy.config;
 }

@@ -143,9 +143,7 @@ final class Binder {
     private NodeConfig node(Section s) {
         int before = problems.size();
         String name = requiredText(s, "name", "a node name such as FilerA");
-        Node labelNode = s.peek("label");
-        String label = labelNode == null ? null : text(s, "label", null);
-        s.get("label");
+        String label = text(s, "label", null); // absent: NodeId.of(name) derives it
         NodeId id = null;
         if (name != null) {
             String problem = DataAccessPort.problemWith(name);
@@ -241,8 +239,7 @@ final class Binder {
             return null;
         }
         int before = problems.size();
-        Optional<String> provider = Optional.ofNullable(s.peek("provider") == null ? null : id(s, "provider", null));
-        s.get("provider");
+        Optional<String> provider = Optional.ofNullable(id(s, "provider", null)); // absent: chosen by priority
         Map<DataAccessPort, Integer> ports = ports(s);
         Duration connect = duration(s, "connectTimeout", TransportConfig.DEFAULT_CONNECT_TIMEOUT, Checks::positive);
         Duration request = duration(s, "requestTimeout", TransportConfig.DEFAULT_REQUEST_TIMEOUT, Checks::positive);
@@ -259,8 +256,7 @@ final class Binder {
             return null;
         }
         int before = problems.size();
-        Optional<String> provider = Optional.ofNullable(s.peek("provider") == null ? null : id(s, "provider", null));
-        s.get("provider");
+        Optional<String> provider = Optional.ofNullable(id(s, "provider", null)); // absent: chosen by priority
         Map<String, String> options = options(s, "options");
         s.finish();
         if (problems.size() > before) {

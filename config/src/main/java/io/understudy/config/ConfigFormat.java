@@ -3,7 +3,9 @@ package io.understudy.config;
 import java.util.Locale;
 
 /**
- * The text formats a deployment configuration can be written in.
+ * The text formats a deployment configuration can be written in. {@link DeploymentConfig#load(java.nio.file.Path)}
+ * chooses one by file name; {@link DeploymentConfig#read(java.io.Reader, String, ConfigFormat)} takes it
+ * explicitly. Immutable and thread-safe.
  *
  * @since 0.1
  */

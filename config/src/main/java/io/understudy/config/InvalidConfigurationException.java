@@ -17,7 +17,7 @@ import java.util.Objects;
  * line, and its path is relative to the record that found it (a {@link NodeConfig} says {@code address},
  * not {@code cluster.nodes[0].address}).
  *
- * <p>Immutable.
+ * <p>Immutable and thread-safe.
  *
  * @since 0.1
  */
@@ -27,6 +27,7 @@ public final class InvalidConfigurationException extends UnderstudyException {
     /** The most problems the message lists; {@link #problems()} has them all. */
     private static final int MESSAGE_LIMIT = 20;
 
+    /** The problems, in document order; never empty. */
     private final List<Problem> problems;
 
     /**

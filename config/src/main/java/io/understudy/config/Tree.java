@@ -8,8 +8,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
-import com.fasterxml.jackson.dataformat.yaml.snakeyaml.error.Mark;
-import com.fasterxml.jackson.dataformat.yaml.snakeyaml.error.MarkedYAMLException;
 import io.understudy.config.InvalidConfigurationException.Problem;
 import java.io.IOException;
 import java.io.Reader;
@@ -18,6 +16,8 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.yaml.snakeyaml.error.Mark;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
 
 /**
  * The parsed document as a tree that remembers where each key and value was written, so every message can
@@ -180,7 +180,8 @@ final class Tree {
     }
 
     private static InvalidConfigurationException malformed(String source, ConfigFormat format, JacksonException e) {
-        if (e instanceof MarkedYAMLException m) {
+        // Jackson keeps SnakeYAML's exception as the cause; it knows where the problem is, not just where the parser stopped.
+        if (e.getCause() instanceof MarkedYAMLException m) {
             Mark mark = m.getProblemMark() != null ? m.getProblemMark() : m.getContextMark();
             Loc loc = mark == null ? Loc.of(e.getLocation()) : new Loc(mark.getLine() + 1, mark.getColumn() + 1);
             String what = m.getProblem() == null ? "" : m.getProblem();
