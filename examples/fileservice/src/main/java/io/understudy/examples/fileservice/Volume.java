@@ -569,17 +569,18 @@ final class Volume {
             throw new UnderstudyException(ErrorCode.DISK_IO, prefix + String.format(
                     "bad magic 0x%08x at byte 0, expected 0x%08x; it holds something else, or is corrupt", magic, MAGIC));
         }
+        // The version first: a later layout may check itself differently.
+        int version = sb.getInt(VERSION_OFFSET);
+        if (version != VERSION) {
+            throw new UnderstudyException(ErrorCode.DISK_IO, prefix + "layout version " + version
+                    + "; this file service reads version " + VERSION);
+        }
         CRC32C crc = new CRC32C();
         crc.update(sb.slice(0, SUPERBLOCK_CRC_OFFSET));
         int stored = sb.getInt(SUPERBLOCK_CRC_OFFSET);
         if (stored != (int) crc.getValue()) {
             throw new UnderstudyException(ErrorCode.DISK_IO, prefix + String.format(
                     "superblock CRC32C 0x%08x does not match its contents (0x%08x)", stored, (int) crc.getValue()));
-        }
-        int version = sb.getInt(VERSION_OFFSET);
-        if (version != VERSION) {
-            throw new UnderstudyException(ErrorCode.DISK_IO, prefix + "layout version " + version
-                    + "; this file service reads version " + VERSION);
         }
         int gen = sb.getInt(GENERATION_OFFSET);
         int ownerLength = sb.getShort(CREATED_BY_LENGTH_OFFSET) & 0xffff;
