@@ -12,6 +12,7 @@ import io.understudy.session.ApplicationException;
 public final class MalformedMessageException extends ApplicationException {
     private static final long serialVersionUID = 1L;
 
+    /** Where in the message the problem was found. */
     private final int offset;
 
     MalformedMessageException(String kind, String what, int offset) {
