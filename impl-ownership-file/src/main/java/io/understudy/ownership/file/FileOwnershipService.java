@@ -314,11 +314,7 @@ final class FileOwnershipService implements OwnershipService {
             }
         }
         b.flip();
-        try {
-            return SectorS.decode(b);
-        } catch (Records.Corrupt e) {
-            throw Records.corrupt("sector S", d.file, e.getMessage());
-        }
+        return SectorS.read(b, d.file);
     }
 
     private static void writeSectorS(Disk d, SectorS s) throws IOException {

@@ -36,7 +36,13 @@ final class Records {
         return (int) crc.getValue();
     }
 
+    private static final byte[] ZEROS = new byte[ReservationDescriptor.SLOT_LENGTH];
+
     static boolean allZero(ByteBuffer b, int from, int to) {
+        if (b.hasArray() && to - from <= ZEROS.length) {
+            int base = b.arrayOffset();
+            return java.util.Arrays.mismatch(b.array(), base + from, base + to, ZEROS, 0, to - from) < 0;
+        }
         for (int i = from; i < to; i++) {
             if (b.get(i) != 0) {
                 return false;

@@ -196,6 +196,21 @@ record ReservationState(long sequence, long generation, long epoch, Optional<Nod
      * its name, little-endian, never 0 (a key of 0 means "none" in SPC-3)}
      */
     static long keyOf(String nodeName) {
+        Long cached = KEYS.get(nodeName);
+        if (cached != null) {
+            return cached;
+        }
+        long k = deriveKey(nodeName);
+        if (KEYS.size() < 1024) {
+            KEYS.put(nodeName, k);
+        }
+        return k;
+    }
+
+    /** Derived keys by node name; a cluster has a handful of nodes, so the cache stays small. */
+    private static final java.util.Map<String, Long> KEYS = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private static long deriveKey(String nodeName) {
         try {
             byte[] h = MessageDigest.getInstance("SHA-256").digest(("understudy-pr:" + nodeName).getBytes(StandardCharsets.UTF_8));
             long k = ByteBuffer.wrap(h, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();

@@ -112,6 +112,22 @@ record SectorS(Optional<NodeId> owner, long epoch, long writtenAt) {
         return owned(owner, epoch, writtenAt);
     }
 
+    /**
+     * Decodes sector S read from {@code file}.
+     *
+     * @param b    as for {@link #decode}
+     * @param file the disk file, for the message
+     * @return the record
+     * @throws io.understudy.api.UnderstudyException {@code OWNERSHIP_RECORD_CORRUPT} naming the file and the fault
+     */
+    static SectorS read(ByteBuffer b, Object file) {
+        try {
+            return decode(b);
+        } catch (Records.Corrupt e) {
+            throw Records.corrupt("sector S", file, e.getMessage());
+        }
+    }
+
     @Override
     public String toString() {
         return owner.map(n -> "owner " + n.name() + "(" + n.label() + ")").orElse("unowned") + " epoch " + epoch;
