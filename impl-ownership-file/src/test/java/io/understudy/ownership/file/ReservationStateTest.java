@@ -130,8 +130,8 @@ class ReservationStateTest {
         System.out.println("ReservationStateTest fuzz seed " + seed + " (-Dunderstudy.fuzz.seed=" + seed + " to repeat)");
         SplittableRandom r = new SplittableRandom(seed);
         ByteBuffer valid = ReservationState.EMPTY.register(B).register(A).reserve(A).preempt(A, B, 4).withEpoch(4).withSequence(3).encodeSlot();
+        ByteBuffer b = Records.buffer(SLOT_LENGTH); // reused: every input overwrites all of it
         for (int i = 0; i < 3_000; i++) {
-            ByteBuffer b = Records.buffer(SLOT_LENGTH);
             if (i % 2 == 0) {
                 r.nextBytes(b.array());
             } else {
