@@ -118,8 +118,14 @@ final class FileOwnershipService implements OwnershipService {
         this.self = Objects.requireNonNull(self, "self");
         this.directory = Objects.requireNonNull(directory, "directory");
         this.clock = Objects.requireNonNull(clock, "clock");
-        for (DiskId d : FileDisks.list(directory)) {
-            disk(d);
+        try {
+            // Open every disk now, so that each records the epoch this incarnation was born at.
+            for (DiskId d : FileDisks.list(directory)) {
+                disk(d);
+            }
+        } catch (RuntimeException | Error e) {
+            close();
+            throw e;
         }
     }
 
