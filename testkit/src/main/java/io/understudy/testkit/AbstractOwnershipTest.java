@@ -522,6 +522,48 @@ public abstract class AbstractOwnershipTest {
         }
     }
 
+    /**
+     * Rule 5 on the data path: a write racing a preempt either completes before the preempt (and the new
+     * owner reads it) or fails; nothing the old owner writes lands after the preempt returns.
+     *
+     * @throws Exception if the writing thread fails
+     */
+    @Test
+    public void writesRacingAPreemptLandBeforeItOrFail() throws Exception {
+        OwnershipService a = service(nodeA());
+        OwnershipService b = service(nodeB());
+        acquired(a.claim(D0));
+        java.util.concurrent.CountDownLatch wrote = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicLong lastLanded = new java.util.concurrent.atomic.AtomicLong(-1);
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try (DiskIo aIo = a.open(D0); DiskIo bIo = b.open(D0)) {
+            Future<UnderstudyException> writer = pool.submit(() -> {
+                for (long n = 0; ; n++) {
+                    try {
+                        aIo.write(0, ByteBuffer.allocate(8).putLong(0, n));
+                        lastLanded.set(n);
+                        wrote.countDown();
+                    } catch (UnderstudyException e) {
+                        return e;
+                    }
+                }
+            });
+            assertTrue(wrote.await(30, TimeUnit.SECONDS), "the writer never wrote");
+            acquired(b.preempt(D0, nodeA()));
+            ByteBuffer seen = ByteBuffer.allocate(8);
+            assertEquals(8, bIo.read(0, seen));
+            UnderstudyException stop = writer.get(30, TimeUnit.SECONDS);
+            assertEquals(ErrorCode.FENCED, stop.code(), stop.toString());
+            assertEquals(lastLanded.get(), seen.getLong(0),
+                    "the last write A saw succeed is what B reads right after its preempt, and no later write landed");
+            ByteBuffer again = ByteBuffer.allocate(8);
+            bIo.read(0, again);
+            assertEquals(seen.getLong(0), again.getLong(0));
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     // ---------------------------------------------------------------------------------------------------
     // Data path
 
