@@ -82,6 +82,9 @@ import org.junit.jupiter.api.function.Executable;
  *       ownership records: writing it anywhere never changes the state. Writes that do not fit in the data
  *       area fail with {@link ErrorCode#DISK_IO}; reads at its end return -1.</li>
  *   <li><b>Unknown disks</b> fail with {@link ErrorCode#UNKNOWN_DISK} on every operation.</li>
+ *   <li><b>Closing</b> a service or a handle never changes ownership. Handles outlive the service that
+ *       opened them and stay subject to fencing, like the in-flight writes of a node that crashed: after a
+ *       preempt they fail with {@code FENCED}, not with some "closed" error.</li>
  * </ol>
  *
  * <p>Tests are deterministic except {@link #mutualPreemptHasExactlyOneWinner()}, which races two threads
@@ -632,18 +635,26 @@ public abstract class AbstractOwnershipTest {
         assertCode(ErrorCode.UNKNOWN_DISK, () -> a.open(nope).close());
     }
 
-    /** Closing services and handles never changes ownership. */
+    /** Rule 11: closing services and handles never changes ownership; handles outlive their service, fenced. */
     @Test
     public void closingDoesNotChangeOwnership() {
         OwnershipService a = service(nodeA());
         ClaimResult.Acquired got = acquired(a.claim(D0));
         a.open(D0).close();
+        DiskIo inFlight = a.open(D0);
         a.close();
         OwnershipService b = service(nodeB());
         assertTrue(b.state(D0).ownedBy(nodeA()), "ownership is on the storage, not in the service");
         assertEquals(got.epoch(), b.state(D0).epoch());
+        inFlight.write(0, bytes("after close"));
+        ClaimResult.Acquired taken = acquired(b.preempt(D0, nodeA()));
+        UnderstudyException e = assertCode(ErrorCode.FENCED, () -> inFlight.write(0, bytes("zombie")));
+        assertTrue(e.getMessage().contains(nodeB().name()), e.getMessage());
+        assertCode(ErrorCode.FENCED, inFlight::force);
+        inFlight.close();
+        assertInstanceOf(ReleaseResult.Released.class, b.release(D0));
         OwnershipService a2 = service(nodeA());
-        assertTrue(acquired(a2.claim(D0)).epoch() > got.epoch(), "A, restarted, claims its disk again");
+        assertTrue(acquired(a2.claim(D0)).epoch() > taken.epoch(), "A, restarted, claims its disk again");
     }
 
     // ---------------------------------------------------------------------------------------------------

@@ -10,7 +10,6 @@ import io.understudy.api.ownership.OwnershipService;
 import io.understudy.api.ownership.OwnershipState;
 import io.understudy.api.ownership.ReleaseResult;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -32,6 +31,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Fencing follows the suite's rule: a service is fenced on a disk once another node has preempted its
  * node after the service was opened; it stays fenced until the disk is released. A service opened later
  * (a restarted node) is not fenced.
+ *
+ * <p>Closing a service leaves the {@link DiskIo} handles it opened working, and fenced.
  *
  * <p>Thread-safe: every operation, including each data-path write, runs under one lock, so a preempt
  * never interleaves with a write. Nothing here blocks on I/O.
@@ -140,7 +141,6 @@ public final class InMemoryOwnership {
     private final class Service implements OwnershipService {
         private final NodeId self;
         private final long birth;
-        private final List<DiskIo> ios = new ArrayList<>();
         private boolean closed;
 
         Service(NodeId self, long birth) {
@@ -255,9 +255,7 @@ public final class InMemoryOwnership {
         public DiskIo open(DiskId disk) {
             lock.lock();
             try {
-                Io io = new Io(this, disk(disk));
-                ios.add(io);
-                return io;
+                return new Io(this, disk(disk));
             } finally {
                 lock.unlock();
             }
@@ -267,8 +265,7 @@ public final class InMemoryOwnership {
         public void close() {
             lock.lock();
             try {
-                closed = true;
-                ios.forEach(DiskIo::close);
+                closed = true; // its handles stay open, and fenced, like a crashed node's in-flight I/O
             } finally {
                 lock.unlock();
             }
@@ -375,7 +372,7 @@ public final class InMemoryOwnership {
         }
 
         private void checkOpen() {
-            if (closed || service.closed) {
+            if (closed) {
                 throw new UnderstudyException(ErrorCode.ILLEGAL_STATE, "the disk handle of " + service.self + " on " + disk.id + " is closed");
             }
         }

@@ -16,19 +16,31 @@ import java.util.Optional;
  * The fenced data path to one disk file. Every write and force holds the sidecar's shared lock while it
  * checks this node's registration and does the I/O, so a preempt (which needs the exclusive lock) happens
  * either wholly before the check, and the write fails, or wholly after the write. Reads take no lock.
+ *
+ * <p>A handle outlives the service that opened it (it holds its own reference to the sidecar), and stays
+ * fenced: closing a service, as a crashing node does, does not turn its in-flight writes into anything but
+ * {@code FENCED} failures once a partner has preempted it.
  */
 final class FileDiskIo implements DiskIo {
 
     private final FileOwnershipService service;
     private final FileOwnershipService.Disk disk;
+    private final Sidecar sidecar;
     private final FileChannel channel;
     private final long size;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     FileDiskIo(FileOwnershipService service, FileOwnershipService.Disk disk) throws IOException {
         this.service = service;
         this.disk = disk;
-        this.channel = FileChannel.open(disk.file, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        this.size = Math.max(0, channel.size() - SectorSDescriptor.DATA_OFFSET);
+        this.sidecar = Sidecar.acquire(disk.sidecar.path()); // the same instance as the service's, while either holds it
+        try {
+            this.channel = FileChannel.open(disk.file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            this.size = Math.max(0, channel.size() - SectorSDescriptor.DATA_OFFSET);
+        } catch (IOException | RuntimeException e) {
+            sidecar.release();
+            throw e;
+        }
     }
 
     @Override
@@ -91,12 +103,15 @@ final class FileDiskIo implements DiskIo {
 
     @Override
     public void close() {
-        service.forget(this);
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         try {
             channel.close();
         } catch (IOException ignored) {
             // Closing a file channel fails only if it was already closed.
         }
+        sidecar.release();
     }
 
     @FunctionalInterface
@@ -106,7 +121,7 @@ final class FileDiskIo implements DiskIo {
 
     private void fenced(String what, Io io) {
         try {
-            disk.sidecar.shared(sc -> {
+            sidecar.shared(sc -> {
                 ReservationState pr = FileOwnershipService.reservation(disk);
                 Optional<ReservationState.Fence> fence = service.fenceOf(disk, pr);
                 NodeId self = service.self();
@@ -130,14 +145,14 @@ final class FileDiskIo implements DiskIo {
     }
 
     private void checkOpen() {
-        if (!channel.isOpen()) {
+        if (closed.get()) {
             throw closed(null);
         }
     }
 
     private UnderstudyException closed(Exception cause) {
         return new UnderstudyException(ErrorCode.ILLEGAL_STATE, "the disk handle of " + service.self() + " on " + disk.id
-                + " is closed (closing the ownership service closes its handles)", cause);
+                + " is closed", cause);
     }
 
     @Override

@@ -22,8 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * One node's ownership service over the disk files of a directory.
@@ -58,7 +56,6 @@ final class FileOwnershipService implements OwnershipService {
     private final Path directory;
     private final Clock clock;
     private final Map<DiskId, Disk> disks = new HashMap<>(); // guarded by this
-    private final Set<FileDiskIo> ios = ConcurrentHashMap.newKeySet();
     private boolean closed; // guarded by this
     volatile CrashPoint crashPoint = CrashPoint.NONE;
 
@@ -228,9 +225,7 @@ final class FileOwnershipService implements OwnershipService {
     public DiskIo open(DiskId disk) {
         Disk d = disk(disk);
         try {
-            FileDiskIo io = new FileDiskIo(this, d);
-            ios.add(io);
-            return io;
+            return new FileDiskIo(this, d);
         } catch (IOException e) {
             throw diskIo(d, "cannot open", e);
         }
@@ -247,16 +242,10 @@ final class FileOwnershipService implements OwnershipService {
             toRelease = new ArrayList<>(disks.values());
             disks.clear();
         }
-        for (FileDiskIo io : ios) {
-            io.close();
-        }
+        // Handles stay open and fenced: they hold their own reference to the sidecar.
         for (Disk d : toRelease) {
             d.sidecar.release();
         }
-    }
-
-    void forget(FileDiskIo io) {
-        ios.remove(io);
     }
 
     @Override
@@ -278,7 +267,7 @@ final class FileOwnershipService implements OwnershipService {
 
     /** Reads the sidecar alone (for the data path and isFenced); call under a lock. */
     static ReservationState reservation(Disk d) throws IOException {
-        Sidecar.Read r = readSidecar(d);
+        Sidecar.Read r = readSidecar(d.sidecar);
         if (r.fallback() != null) {
             // The newest slot is damaged: trust the older one only if sector S is not newer than it.
             checkNotStale(d, r, readSectorS(d));
@@ -287,7 +276,7 @@ final class FileOwnershipService implements OwnershipService {
     }
 
     private static Pair records(Disk d) throws IOException {
-        Sidecar.Read r = readSidecar(d);
+        Sidecar.Read r = readSidecar(d.sidecar);
         SectorS s = readSectorS(d);
         if (r.fallback() != null) {
             checkNotStale(d, r, s);
@@ -295,11 +284,11 @@ final class FileOwnershipService implements OwnershipService {
         return new Pair(r.state(), s);
     }
 
-    private static Sidecar.Read readSidecar(Disk d) throws IOException {
+    private static Sidecar.Read readSidecar(Sidecar sc) throws IOException {
         try {
-            return d.sidecar.read();
+            return sc.read();
         } catch (Records.Corrupt e) {
-            throw Records.corrupt("the reservation sidecar", d.sidecar.path(), e.getMessage());
+            throw Records.corrupt("the reservation sidecar", sc.path(), e.getMessage());
         }
     }
 

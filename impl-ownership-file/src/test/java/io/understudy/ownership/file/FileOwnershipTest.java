@@ -451,15 +451,22 @@ class FileOwnershipTest {
     }
 
     @Test
-    void aClosedServiceAndItsHandlesRefuseWork() {
+    void aClosedServiceRefusesWorkWhileItsHandlesLiveOnFenced() {
         OwnershipService a = open(A);
         acquired(a.claim(D0));
         DiskIo io = a.open(D0);
         a.close();
         assertCode(ErrorCode.ILLEGAL_STATE, () -> a.state(D0));
-        assertCode(ErrorCode.ILLEGAL_STATE, () -> io.write(0, bytes("x")));
+        assertCode(ErrorCode.ILLEGAL_STATE, () -> a.open(D0));
         a.close(); // idempotent
-        assertTrue(open(B).state(D0).ownedBy(A));
+        io.write(0, bytes("still A's"));
+        OwnershipService b = open(B);
+        assertTrue(b.state(D0).ownedBy(A));
+        acquired(b.preempt(D0, A));
+        assertCode(ErrorCode.FENCED, () -> io.write(0, bytes("x")));
+        io.close();
+        io.close(); // idempotent
+        assertCode(ErrorCode.ILLEGAL_STATE, () -> io.write(0, bytes("x")));
     }
 
     @Test
