@@ -134,6 +134,19 @@ final class Interconnect implements AutoCloseable {
         if (c == null || !c.isOpen()) {
             c = transport.connect(partner, port, connectTimeout);
             outbound = c;
+            Connection watched = c;
+            // The partner never sends on this connection, so a receive returns only when it closes: a
+            // restarted partner's old connection is dropped at once instead of swallowing the next message.
+            Thread.ofVirtual().name("interconnect-watch").start(() -> {
+                try {
+                    watched.receive(Duration.ZERO);
+                } catch (UnderstudyException e) {
+                    // Closed: fall through.
+                }
+                if (outbound == watched) {
+                    dropOutbound();
+                }
+            });
         }
         return c;
     }

@@ -814,7 +814,12 @@ public final class NodeEngine implements AutoCloseable {
                         LOG.log(System.Logger.Level.WARNING, "{0}: closing {1}: sent a reply frame as a request", name, c.peer());
                         return;
                     }
-                    c.send(handle(req).encode());
+                    Frame reply = handle(req);
+                    c.send(reply.encode());
+                    if (reply.status() == Status.NOT_SERVING && fenced(reply)) {
+                        // After the reply is sent: the check may close this very connection.
+                        submit(NodeEngine.this::checkFencing);
+                    }
                 }
             } catch (UnderstudyException e) {
                 // The client went away or the port was closed under it.
@@ -838,8 +843,7 @@ public final class NodeEngine implements AutoCloseable {
             } catch (UnderstudyException e) {
                 if (e.code() == ErrorCode.FENCED) {
                     metrics.notServing.incrementAndGet();
-                    submit(NodeEngine.this::checkFencing);
-                    return req.reply(Status.NOT_SERVING, utf8(name + " was fenced: " + stripTag(e)));
+                    return req.reply(Status.NOT_SERVING, utf8(name + FENCED_MARK + stripTag(e)));
                 }
                 return req.reply(Status.APPLICATION_ERROR, utf8(stripTag(e)));
             } catch (RuntimeException e) {
@@ -858,6 +862,12 @@ public final class NodeEngine implements AutoCloseable {
         void deactivate() {
             listener.close();
         }
+    }
+
+    private static final String FENCED_MARK = " was fenced: ";
+
+    private static boolean fenced(Frame reply) {
+        return StandardCharsets.UTF_8.decode(reply.payload()).toString().contains(FENCED_MARK);
     }
 
     private static String stripTag(UnderstudyException e) {

@@ -125,7 +125,10 @@ class NodeEngineProcedureTest {
         assertTrue(pair.b.refuses(PDAF), "pDAF is deactivated after giveback");
         assertTrue(pair.b.app.calls.indexOf("cp a0") < pair.b.app.calls.lastIndexOf("unmount a0"), pair.b.app.calls.toString());
 
-        waitFor(() -> pair.a.engine.state() == NodeState.NORMAL, "A reclaims its disk after giveback");
+        waitFor(() -> {
+            pair.a.engine.tick();
+            return pair.a.engine.state() == NodeState.NORMAL;
+        }, "A reclaims its disk after giveback");
         assertInOrder(pair.a.steps(), "WAITING_FOR_GIVEBACK", "DISKS_RECLAIMED", "DISK_CLAIMED", "NORMAL");
         assertEquals("<A,A>", pair.a.ownership.state(A_DISK).pair());
         assertEquals("written-during-takeover", pair.a.ok(DAFS, "get a0 7"));

@@ -199,21 +199,33 @@ final class Pair implements AutoCloseable {
         }
     }
 
+    /**
+     * Consecutive-free ports below Linux's ephemeral range (32768+), free on both node addresses, so that no
+     * outgoing connection of these tests can be holding one when a node restarts on it.
+     */
     static int[] freePorts(int n) throws Exception {
-        int[] out = new int[n];
-        List<ServerSocket> held = new ArrayList<>();
-        try {
-            for (int i = 0; i < n; i++) {
-                ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-                held.add(s);
-                out[i] = s.getLocalPort();
+        java.util.Random r = new java.util.Random();
+        for (int attempt = 0; attempt < 500; attempt++) {
+            int base = 20000 + r.nextInt(12000);
+            boolean free = true;
+            for (int p = base; p < base + n && free; p++) {
+                for (String a : new String[] {"127.0.0.11", "127.0.0.12"}) {
+                    try (ServerSocket s = new ServerSocket()) {
+                        s.bind(new java.net.InetSocketAddress(InetAddress.getByName(a), p));
+                    } catch (java.io.IOException e) {
+                        free = false;
+                    }
+                }
             }
-        } finally {
-            for (ServerSocket s : held) {
-                s.close();
+            if (free) {
+                int[] out = new int[n];
+                for (int i = 0; i < n; i++) {
+                    out[i] = base + i;
+                }
+                return out;
             }
         }
-        return out;
+        throw new IllegalStateException("no free ports");
     }
 
     static void assertInOrder(List<String> actual, String... expected) {

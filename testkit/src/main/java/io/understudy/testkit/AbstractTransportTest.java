@@ -367,6 +367,32 @@ public abstract class AbstractTransportTest {
         exchange(connect(second), 1);
     }
 
+    /**
+     * Closing a listener while another thread waits in accept() (as every server does) refuses new
+     * connections as soon as close() returns: a deactivated secondary port must not take a single client.
+     */
+    @Test
+    void closeDuringAcceptRefusesAtOnce() throws Exception {
+        for (int round = 0; round < 10; round++) {
+            Listener l = server.listen(DataAccessPort.DAFS);
+            // A virtual thread blocked in I/O parks (WAITING), so we can tell when it is inside accept().
+            Thread acceptor = Thread.ofVirtual().name("conformance-acceptor").start(() -> {
+                try {
+                    l.accept().close();
+                } catch (RuntimeException e) {
+                    // CLOSED, expected.
+                }
+            });
+            long deadline = System.nanoTime() + patience().toNanos();
+            while (acceptor.getState() != Thread.State.WAITING && acceptor.isAlive() && System.nanoTime() < deadline) {
+                java.util.concurrent.locks.LockSupport.parkNanos(100_000);
+            }
+            l.close();
+            assertCode(ErrorCode.CONNECTION_REFUSED, () -> client.connect(serverEndpoint(), DataAccessPort.DAFS, patience()));
+            acceptor.join(patience().toMillis());
+        }
+    }
+
     /** A thread waiting in accept() is woken by close() with CLOSED. */
     @Test
     void acceptIsWokenByClose() throws Exception {

@@ -23,6 +23,8 @@ final class TcpListener implements Listener {
     private final ServerSocketChannel server;
     private final String local;
     private volatile boolean closed;
+    /** Threads inside {@code server.accept()}; guarded by {@code this}. */
+    private int accepting;
 
     TcpListener(TcpTransport transport, DataAccessPort port, ServerSocketChannel server, String local) {
         this.transport = transport;
@@ -44,7 +46,12 @@ final class TcpListener implements Listener {
             }
             SocketChannel channel = null;
             try {
-                channel = server.accept();
+                try {
+                    enterAccept();
+                    channel = server.accept();
+                } finally {
+                    exitAccept();
+                }
                 channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
                 return transport.register(new TcpConnection(transport, port, channel, peerOf(channel)));
             } catch (ClosedChannelException e) {
@@ -77,6 +84,41 @@ final class TcpListener implements Listener {
         closed = true;
         TcpTransport.closeQuietly(server);
         transport.forget(this);
+        awaitNoAcceptors();
+    }
+
+    private synchronized void enterAccept() {
+        accepting++;
+    }
+
+    private synchronized void exitAccept() {
+        if (--accepting == 0) {
+            notifyAll();
+        }
+    }
+
+    /**
+     * The JDK defers closing a server socket until the threads blocked in accept() have left it; until then
+     * the port still takes connections. Wait (bounded) for them, so that when close() returns the port
+     * refuses connections, as the SPI promises: a deactivated pDAF must not accept anyone.
+     */
+    private synchronized void awaitNoAcceptors() {
+        long deadline = System.nanoTime() + 2_000_000_000L;
+        boolean interrupted = false;
+        while (accepting > 0) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                break;
+            }
+            try {
+                wait(Math.max(1, left / 1_000_000));
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Override
