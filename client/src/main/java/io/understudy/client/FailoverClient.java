@@ -606,6 +606,11 @@ public final class FailoverClient implements RequestChannel, AutoCloseable {
         try {
             boolean again = ep.reconnects > 0;
             if (br != null) {
+                // The recovery that installed the broken connection may still be re-sending on it (it
+                // holds the write lock until REQUESTS_RESENT is out); wait for it so events stay in order.
+                // It cannot stay blocked: the broken connection is closed, which fails its sends.
+                linkLock.writeLock().lock();
+                linkLock.writeLock().unlock();
                 breaks.incrementAndGet();
                 ep.broken(br, clock.nanoTime());
                 publish(Step.CONNECTION_BROKEN, br.link.describe() + ": " + br.reason);
