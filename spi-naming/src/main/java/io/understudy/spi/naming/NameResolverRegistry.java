@@ -18,11 +18,11 @@ import java.util.ServiceLoader;
  */
 public final class NameResolverRegistry {
 
-    /** The system property that selects a transport by id. */
+    /** The system property that lists name resolvers by id, comma-separated, in the order to try them. */
     public static final String PROPERTY = "understudy.naming";
 
-    private static final String HINT = "Add a transport to the class path (understudy-impl-tcp is the embedded default),"
-            + " or select one with transport.provider in the deployment configuration or -D" + PROPERTY + "=ID.";
+    private static final String HINT = "Add a naming plugin to the class path (understudy-impl-hosts is the embedded default),"
+            + " or list resolvers with naming.resolvers in the deployment configuration or -D" + PROPERTY + "=ID[,ID...].";
 
     private final ProviderRegistry<NameResolverProvider> registry;
 

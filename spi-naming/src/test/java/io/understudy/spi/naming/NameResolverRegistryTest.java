@@ -92,6 +92,9 @@ class NameResolverRegistryTest {
                 () -> registry.selectAll(List.of("hosts", "vidir"), InetEndpoint.class));
         assertEquals(ErrorCode.NO_PROVIDER, e.code());
         assertTrue(e.getMessage().contains("it produces [ViEndpoint], not InetEndpoint"), e.getMessage());
+        UnderstudyException unknown = assertThrows(UnderstudyException.class,
+                () -> registry.selectAll(List.of("nope"), InetEndpoint.class));
+        assertTrue(unknown.getMessage().contains("understudy-impl-hosts"), unknown.getMessage());
         UnderstudyException off = assertThrows(UnderstudyException.class,
                 () -> registry.selectAll(List.of("broken"), InetEndpoint.class));
         assertEquals(ErrorCode.PROVIDER_UNAVAILABLE, off.code());
