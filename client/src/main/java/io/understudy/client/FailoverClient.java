@@ -339,7 +339,8 @@ public final class FailoverClient implements RequestChannel, AutoCloseable {
      * Connects now instead of on the first call: tries the primary, and fails over if it is down. Returns
      * at once if already connected.
      *
-     * <p>Thread-safe. Blocks until connected or until the failover budget is spent.
+     * <p>Thread-safe. Blocks until connected (and the connection's {@link ClientStep} published) or until
+     * the failover budget is spent.
      *
      * @throws UnderstudyException {@link ErrorCode#FAILOVER_EXHAUSTED} listing every attempt, or
      *                             {@link ErrorCode#CLOSED}
@@ -364,6 +365,10 @@ public final class FailoverClient implements RequestChannel, AutoCloseable {
                 }
             }
         }
+        // The recovery that installed the connection holds the write lock until its events are published
+        // and the waiting requests re-sent: return after that, so callers see a finished step.
+        linkLock.readLock().lock();
+        linkLock.readLock().unlock();
     }
 
     /** {@return where the client is connected now; thread-safe, never blocks} */
