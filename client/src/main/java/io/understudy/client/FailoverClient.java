@@ -71,8 +71,9 @@ import java.util.random.RandomGeneratorFactory;
  * <p>A break is: the connection closing or failing; a {@code NOT_SERVING} reply (the request did not
  * run, and is re-sent after failing over); or a request that gets no reply within the
  * {@link Builder#requestTimeout(Duration) request timeout} (the server may be paused). After the last
- * two the server is up but does not serve, so the first round tries the failover server before the
- * primary instead of reconnecting to the same unhelpful server. When the client is on the failover server
+ * two the server is up but does not serve, and so is a server whose new connection broke again before
+ * answering anything; then the next round tries the other server first instead of reconnecting to the
+ * same unhelpful one. When the client is on the failover server
  * and that connection breaks (giveback closes {@code pDAF} connections), the same procedure starts with
  * the primary, and success there publishes {@link Step#RETURNED_TO_PRIMARY}. The first connection (on
  * {@link #connect()} or the first {@link #call}) tries the primary once and fails over if it is down. The
@@ -609,7 +610,7 @@ public final class FailoverClient implements RequestChannel, AutoCloseable {
             ep = episode;
         }
         try {
-            boolean again = ep.reconnects > 0;
+            boolean again = false;
             if (br != null) {
                 // The recovery that installed the broken connection may still be re-sending on it (it
                 // holds the write lock until REQUESTS_RESENT is out); wait for it so events stay in order.
@@ -617,7 +618,7 @@ public final class FailoverClient implements RequestChannel, AutoCloseable {
                 linkLock.writeLock().lock();
                 linkLock.writeLock().unlock();
                 breaks.incrementAndGet();
-                ep.broken(br, clock.nanoTime());
+                again = ep.broken(br, clock.nanoTime());
                 publish(Step.CONNECTION_BROKEN, br.link.describe() + ": " + br.reason);
             }
             if (again) {
@@ -627,10 +628,10 @@ public final class FailoverClient implements RequestChannel, AutoCloseable {
             for (int round = 1; ; round++) {
                 for (Location loc : ep.order()) {
                     Link l = loc == Location.PRIMARY
-                            ? tryPrimary(ep, br == null && round == 1 && !again)
+                            ? tryPrimary(ep, br == null && round == 1)
                             : trySecondary(ep);
                     if (l != null) {
-                        install(l, br != null || again, ep);
+                        install(l, br != null, ep);
                         return;
                     }
                     stopIfClosed();
@@ -734,7 +735,6 @@ public final class FailoverClient implements RequestChannel, AutoCloseable {
                 recoveryThread = null;
                 previous = lastLocation;
                 lastLocation = l.location;
-                ep.reconnects++;
                 mutex.notifyAll();
             }
             if (l.location == Location.SECONDARY) {
@@ -838,7 +838,7 @@ public final class FailoverClient implements RequestChannel, AutoCloseable {
             }
         }
         giveUps.incrementAndGet();
-        publish(Step.GAVE_UP, ep.attempts() + " attempts in " + TimeUnit.NANOSECONDS.toMillis(clock.nanoTime() - ep.start) + " ms");
+        publish(Step.GAVE_UP, ep.attempts() + " attempts in " + TimeUnit.NANOSECONDS.toMillis(clock.nanoTime() - ep.origin) + " ms");
         linkLock.writeLock().lock();
         try {
             synchronized (mutex) {
@@ -946,14 +946,16 @@ public final class FailoverClient implements RequestChannel, AutoCloseable {
 
     /**
      * One outage: from the first break (or the first connection attempt) until a reply arrives on a new
-     * connection. The budget, the backoff sequence and the attempt log run across every break in it.
+     * connection. The budget, the backoff sequence and the attempt log run across every break in it, from
+     * its origin: the first connection attempt, or the first break once there is one (time spent connected
+     * before a first break is not outage).
      */
     private static final class Episode {
         final long start;
         final Backoff backoff;
+        volatile long origin;
         final EnumSet<Location> unresponsive = EnumSet.noneOf(Location.class);
         volatile long brokenAt = Long.MIN_VALUE;
-        volatile int reconnects;
         private final List<String> head = new ArrayList<>();
         private final ArrayDeque<String> tail = new ArrayDeque<>();
         private int total;
@@ -961,18 +963,32 @@ public final class FailoverClient implements RequestChannel, AutoCloseable {
 
         Episode(long start, long budgetNanos, Backoff backoff) {
             this.start = start;
+            this.origin = start;
             this.budgetNanos = budgetNanos;
             this.backoff = backoff;
         }
 
-        synchronized void broken(Break br, long now) {
-            if (brokenAt == Long.MIN_VALUE) {
+        /**
+         * Records a break. {@return whether it broke a connection made during this outage (before any
+         * reply came on it), rather than starting the outage}
+         */
+        synchronized boolean broken(Break br, long now) {
+            boolean again = brokenAt != Long.MIN_VALUE;
+            if (!again) {
+                // The outage starts here; a start-up connection that broke was not a reconnection in it.
                 brokenAt = now;
+                origin = now;
+                head.clear();
+                tail.clear();
+                total = 0;
             }
-            if (br.cause.unresponsive()) {
+            // A server that answered NOT_SERVING, or let a request time out, is up but not serving; so is one
+            // whose fresh connection in this outage broke before any reply (it accepts, then drops us).
+            if (br.cause.unresponsive() || again) {
                 unresponsive.add(br.link.location);
             }
             attemptLocked(now, "connection to " + br.link.describe() + " broke: " + br.reason);
+            return again;
         }
 
         /** Primary first, unless the primary is up but not serving and the failover server has not failed that way too. */
@@ -983,7 +999,7 @@ public final class FailoverClient implements RequestChannel, AutoCloseable {
         }
 
         long remaining(Clock clock) {
-            return budgetNanos - (clock.nanoTime() - start);
+            return budgetNanos - (clock.nanoTime() - origin);
         }
 
         synchronized void attempt(Clock clock, String what) {
@@ -991,7 +1007,7 @@ public final class FailoverClient implements RequestChannel, AutoCloseable {
         }
 
         private void attemptLocked(long now, String what) {
-            String line = "[+" + TimeUnit.NANOSECONDS.toMillis(now - start) + " ms] " + what;
+            String line = "[+" + TimeUnit.NANOSECONDS.toMillis(now - origin) + " ms] " + what;
             total++;
             if (head.size() < ATTEMPTS_HEAD) {
                 head.add(line);

@@ -27,6 +27,7 @@ import io.understudy.api.spi.ProviderContext;
 import io.understudy.naming.hosts.HostsFileResolverProvider;
 import io.understudy.naming.hosts.HostsOptions;
 import io.understudy.session.ApplicationException;
+import io.understudy.testkit.ManualClock;
 import io.understudy.transport.tcp.TcpTransportProvider;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -192,6 +193,26 @@ class FailoverEndToEndTest {
         assertEquals(PDAF, again.port());
         assertEquals(List.of(first.session(), first.sequence(), "write-1"), List.of(again.session(), again.sequence(), again.payload()));
         assertEquals(1, client.metrics().resentRequests());
+    }
+
+    @Test
+    void aPrimaryThatTakesTheReconnectButDropsItAgainIsPassedOverForTheFailoverServer() throws Exception {
+        TinyServer a = filerA();
+        a.mode = TinyServer.Mode.DROP; // accepts connections, drops each one at the first request
+        TinyServer b = filerBInTakeover();
+        FailoverClient client = open(client());
+
+        assertEquals("FilerB:create", text(client.call(utf8("create"))));
+        log.await(REQUESTS_RESENT, 2, 5_000);
+        assertEquals(List.of(CONNECTED_PRIMARY, CONNECTION_BROKEN, PRIMARY_RETRY, CONNECTED_PRIMARY, REQUESTS_RESENT,
+                CONNECTION_BROKEN, FAILOVER_NAME_COMPUTED, NAME_RESOLVED, CONNECTED_SECONDARY, REQUESTS_RESENT),
+                log.steps(), log.toString());
+        assertEquals(2, a.received(DAFS), "sent once, re-sent once to the primary");
+        assertEquals(1, b.received(PDAF));
+        ClientMetrics m = client.metrics();
+        assertEquals(2, m.breaks());
+        assertEquals(2, m.resentRequests());
+        assertEquals(1, m.failovers());
     }
 
     // (d)
@@ -363,6 +384,39 @@ class FailoverEndToEndTest {
         assertEquals(ErrorCode.FRAME_TOO_LARGE, e.code());
         assertEquals(0, a.received(DAFS));
         assertEquals(0, client.metrics().requests());
+    }
+
+    @Test
+    void theInjectedClockDecidesTheRequestTimeout() throws Exception {
+        ManualClock clock = new ManualClock();
+        TinyServer a = filerA();
+        a.mode = TinyServer.Mode.SILENT;
+        filerBInTakeover();
+        FailoverClient client = open(client().clock(clock).requestTimeout(Duration.ofSeconds(5)));
+        Future<String> call = callers().submit(() -> text(client.call(utf8("read"))));
+        TinyServer.await("FilerA to receive the request", Duration.ofSeconds(5), () -> a.received(DAFS) == 1);
+        clock.advance(Duration.ofMillis(4_999));
+        assertFalse(log.steps().contains(CONNECTION_BROKEN), "not yet timed out on the injected clock: " + log);
+        clock.advanceMillis(1);
+        assertEquals("FilerB:read", call.get(5, TimeUnit.SECONDS));
+        assertTrue(log.detail(CONNECTION_BROKEN).contains("no reply to request 1 within 5000 ms"), log.toString());
+        assertEquals(clock.instant(), log.events().getLast().at(), "events carry the injected clock's time");
+    }
+
+    @Test
+    void theInjectedClockDecidesTheFailoverBudget() throws Exception {
+        ManualClock clock = new ManualClock();
+        FailoverClient client = open(client().clock(clock).failoverBudget(Duration.ofSeconds(30)));
+        long t0 = System.nanoTime();
+        Future<String> call = callers().submit(() -> text(client.call(utf8("x"))));
+        log.await(FAILOVER_NAME_COMPUTED, 3, 5_000); // round after round, on a clock that does not move
+        assertFalse(log.steps().contains(GAVE_UP));
+        clock.advance(Duration.ofSeconds(30));
+        Exception e = assertThrows(Exception.class, () -> call.get(5, TimeUnit.SECONDS));
+        UnderstudyException cause = (UnderstudyException) e.getCause();
+        assertEquals(ErrorCode.FAILOVER_EXHAUSTED, cause.code());
+        assertTrue(cause.getMessage().contains("within the failover budget of 30000 ms"), cause.getMessage());
+        assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(10), "gave up on the injected clock, not the wall clock");
     }
 
     // ---------------------------------------------------------------- fixtures

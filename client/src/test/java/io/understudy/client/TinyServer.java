@@ -36,7 +36,9 @@ final class TinyServer implements AutoCloseable {
         /** NOT_SERVING to everything (the request does not run). */
         NOT_SERVING,
         /** Reads every request and never answers (a paused or wedged server). */
-        SILENT
+        SILENT,
+        /** Drops the connection on every request without answering (a crash-looping server). */
+        DROP
     }
 
     /** A request as the server saw it. */
@@ -46,6 +48,7 @@ final class TinyServer implements AutoCloseable {
     final String name;
     private final Transport transport;
     private final Map<DataAccessPort, Listener> listeners = new ConcurrentHashMap<>();
+    private final Map<DataAccessPort, Thread> acceptors = new ConcurrentHashMap<>();
     private final Map<DataAccessPort, Set<Connection>> connections = new ConcurrentHashMap<>();
     final List<Seen> seen = new CopyOnWriteArrayList<>();
     volatile Mode mode = Mode.ECHO;
@@ -63,7 +66,7 @@ final class TinyServer implements AutoCloseable {
         Listener l = transport.listen(port);
         listeners.put(port, l);
         Set<Connection> conns = connections.computeIfAbsent(port, p -> ConcurrentHashMap.newKeySet());
-        Thread.ofVirtual().name(name + "-accept-" + port).start(() -> {
+        Thread acceptor = Thread.ofVirtual().name(name + "-accept-" + port).start(() -> {
             while (true) {
                 Connection c;
                 try {
@@ -75,15 +78,13 @@ final class TinyServer implements AutoCloseable {
                 Thread.ofVirtual().name(name + "-" + port).start(() -> serve(port, c));
             }
         });
+        acceptors.put(port, acceptor);
         return this;
     }
 
     /** Closes a port's listener and every connection on it, as giveback does with pDAF (Fig. 5, 515-520). */
     void closePort(DataAccessPort port) {
-        Listener l = listeners.remove(port);
-        if (l != null) {
-            l.close();
-        }
+        stopListening(port);
         Set<Connection> conns = connections.getOrDefault(port, Set.of());
         conns.forEach(Connection::close);
         conns.clear();
@@ -91,7 +92,32 @@ final class TinyServer implements AutoCloseable {
 
     /** The server dies: every listener and connection closes. */
     void kill() {
+        listeners.keySet().forEach(this::stopListening);
         transport.close();
+    }
+
+    /**
+     * Closes a listener and waits (bounded) for its acceptor to leave {@code accept()}. The JDK defers the
+     * real close of a listening socket while a thread is blocked accepting on it, so without the wait the
+     * kernel may still complete a client's handshake for a moment after {@code close()} returned: the
+     * client would see its reconnect succeed and then be reset, which is legitimate but not what these
+     * tests mean to stage.
+     */
+    private void stopListening(DataAccessPort port) {
+        Listener l = listeners.remove(port);
+        if (l == null) {
+            return;
+        }
+        l.close();
+        Thread acceptor = acceptors.remove(port);
+        try {
+            if (acceptor != null && !acceptor.join(Duration.ofSeconds(5))) {
+                throw new AssertionError(name + ": the acceptor on " + port + " did not stop within 5 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
     }
 
     /** {@return how many requests were received on a port} */
@@ -112,6 +138,10 @@ final class TinyServer implements AutoCloseable {
                 seen.add(new Seen(port, req.sessionId(), req.sequence(), text));
                 Frame reply = switch (mode) {
                     case SILENT -> null;
+                    case DROP -> {
+                        c.close();
+                        yield null;
+                    }
                     case NOT_SERVING -> req.reply(Status.NOT_SERVING, utf8(name + " is not serving " + port + " now"));
                     case ECHO -> text.startsWith("fail:")
                             ? req.reply(Status.APPLICATION_ERROR, utf8(text.substring(5)))
