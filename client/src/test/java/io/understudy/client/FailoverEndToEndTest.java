@@ -362,6 +362,19 @@ class FailoverEndToEndTest {
     }
 
     @Test
+    void severalCandidatesAreTriedInRankOrderWithinOneRound() throws IOException {
+        // Two failover locations for FilerA (DESIGN: several failover locations): the first is dead.
+        writeHosts("127.0.0.11 FilerA\n127.0.0.13 FilerA-failover\n127.0.0.12 FilerA-failover\n");
+        filerBInTakeover();
+        FailoverClient client = open(client());
+        client.connect();
+        assertEquals(List.of(FAILOVER_NAME_COMPUTED, NAME_RESOLVED, CONNECTED_SECONDARY), log.steps(), log.toString());
+        assertTrue(log.detail(NAME_RESOLVED).startsWith("FilerA-failover -> [127.0.0.13, 127.0.0.12]"), log.toString());
+        assertTrue(log.detail(CONNECTED_SECONDARY).contains("127.0.0.12 on pDAF"), log.toString());
+        assertEquals(1, client.metrics().failovers());
+    }
+
+    @Test
     void closeFailsWaitingCallsAndLaterCalls() throws Exception {
         TinyServer a = filerA();
         a.mode = TinyServer.Mode.SILENT;
