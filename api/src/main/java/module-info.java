@@ -8,4 +8,6 @@ module io.understudy.api {
     exports io.understudy.api.event;
     exports io.understudy.api.ownership;
     exports io.understudy.api.spi;
+    // OwnershipRegistry (in the api, as there is no ownership SPI module) calls ServiceLoader.load.
+    uses io.understudy.api.ownership.OwnershipProvider;
 }

@@ -217,6 +217,10 @@ public final class NodeEngine implements AutoCloseable {
      * @throws UnderstudyException {@link ErrorCode#ILLEGAL_STATE} if this node is not in {@code IN_TAKEOVER}
      */
     public CompletableFuture<NodeState> giveback() {
+        call(() -> {
+            requireState(NodeState.IN_TAKEOVER, "giveback");
+            return null;
+        });
         return CompletableFuture.supplyAsync(() -> call(() -> {
             requireState(NodeState.IN_TAKEOVER, "giveback");
             doGiveback();

@@ -1,0 +1,446 @@
+package io.understudy.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.understudy.api.ServerName;
+import io.understudy.api.UnderstudyException;
+import io.understudy.api.event.ClientStep;
+import io.understudy.api.ownership.DiskId;
+import io.understudy.client.FailoverClient;
+import io.understudy.examples.fileservice.FileServiceClient;
+import io.understudy.spi.transport.Transport;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
+
+/**
+ * The failover demo: FilerA and FilerB as separate OS processes on loopback with the embedded defaults
+ * (hosts file, TCP, file-backed disks), one client per filer writing and reading through the example file
+ * service, then: {@code kill -9} of FilerA and takeover by FilerB (Fig. 4) with the client computing
+ * {@code FilerA-failover} (Fig. 6); FilerA restarted, waiting for giveback; giveback (Fig. 5) and the
+ * client's return; an operator takeover of FilerB by FilerA (Fig. 7) and giveback. Every acknowledged
+ * write is read back at the end.
+ */
+final class Demo implements AutoCloseable {
+
+    /** What the demo measured. */
+    record Result(long outageMs, long acked, long verified, long lost, long clientErrors, List<String> events) {
+        String summary() {
+            return "demo: outage_ms=" + outageMs + " acked=" + acked + " verified=" + verified + " lost=" + lost
+                    + " client_errors=" + clientErrors;
+        }
+
+        boolean ok() {
+            return lost == 0 && clientErrors == 0 && verified == acked;
+        }
+    }
+
+    static final String A = "FilerA";
+    static final String B = "FilerB";
+    static final DiskId VOL_A = DiskId.of("filera-vol0");
+    static final DiskId VOL_B = DiskId.of("filerb-vol0");
+    static final Duration PHASE_LIMIT = Duration.ofSeconds(60);
+
+    private final PrintStream out;
+    private final boolean keep;
+    private final Path dir;
+    private final Timeline timeline;
+    private final List<String> events = new CopyOnWriteArrayList<>();
+    private final Map<String, NodeProcess> nodes = new ConcurrentHashMap<>();
+    private final List<Writer> writers = new ArrayList<>();
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+    private Deployment deployment;
+    private Transport admin;
+
+    Demo(PrintStream out, boolean keep) throws IOException {
+        this.out = out;
+        this.keep = keep;
+        this.dir = Files.createTempDirectory("understudy-demo-");
+        this.timeline = new Timeline(Instant.now(), out);
+    }
+
+    Result run() throws Exception {
+        int[] ports = freePorts(4);
+        Path config = writeConfig(ports);
+        deployment = Deployment.load(config);
+        admin = deployment.adminTransport();
+        closeables.add(admin);
+
+        timeline.banner("Two filers as separate processes on loopback: hosts file, TCP, file-backed disks in " + dir);
+        startNode(A);
+        startNode(B);
+        await(() -> state(A).equals("NORMAL") && state(B).equals("NORMAL"), "FilerA and FilerB serve (NORMAL)");
+        StatusCommand.print(deployment, admin, out);
+
+        timeline.banner("Clients write and read through the file service: one per filer, on DAFS");
+        Writer wa = startWriter(A, VOL_A);
+        Writer wb = startWriter(B, VOL_B);
+        awaitAcks(wa, 25);
+        awaitAcks(wb, 25);
+
+        timeline.banner("kill -9 FilerA: FilerB detects the silence, takes its disk and opens pDAF; the client computes FilerA-failover");
+        long acksAtKill = wa.acks.get();
+        long killNanos = System.nanoTime();
+        nodes.get(A).kill9();
+        timeline.now("demo", "kill -9 FilerA (pid " + nodes.get(A).pid + ")");
+        await(() -> state(B).equals("IN_TAKEOVER"), "FilerB in takeover");
+        await(() -> wa.acks.get() > acksAtKill, "client A writes again, through FilerB");
+        long outageMs = Duration.ofNanos(wa.ackNanosAfter(acksAtKill) - killNanos).toMillis();
+        timeline.now("demo", "client A's first acknowledged write after the kill came " + outageMs + " ms after it");
+        awaitAcks(wa, 25);
+        StatusCommand.print(deployment, admin, out);
+
+        timeline.banner("Restart FilerA: its disk is held by FilerB, so it waits for giveback and serves nothing");
+        startNode(A);
+        await(() -> state(A).equals("WAITING_FOR_GIVEBACK"), "FilerA waiting for giveback");
+        awaitAcks(wa, 10);
+
+        timeline.banner("Giveback on FilerB: stop pDAF requests, finish outstanding, consistency point, close pDAF, release the disk");
+        timeline.now("demo", "understudy giveback --node FilerB: " + AdminClient.call(admin, deployment.node(B), "giveback", PHASE_LIMIT));
+        await(() -> state(A).equals("NORMAL"), "FilerA serving again");
+        await(() -> wa.returnedToPrimary.get(), "client A back on FilerA");
+        awaitAcks(wa, 25);
+
+        timeline.banner("Operator takeover of FilerB by FilerA: Please Shutdown, countdown, takeover (Fig. 7)");
+        timeline.now("demo", "understudy takeover --node FilerA: " + AdminClient.call(admin, deployment.node(A), "takeover", PHASE_LIMIT));
+        await(() -> wb.onSecondary.get(), "client B on FilerB-failover (FilerA, pDAF)");
+        awaitAcks(wb, 25);
+        StatusCommand.print(deployment, admin, out);
+
+        timeline.banner("Giveback on FilerA");
+        timeline.now("demo", "understudy giveback --node FilerA: " + AdminClient.call(admin, deployment.node(A), "giveback", PHASE_LIMIT));
+        await(() -> state(B).equals("NORMAL"), "FilerB serving again");
+        await(() -> wb.returnedToPrimary.get(), "client B back on FilerB");
+        awaitAcks(wb, 25);
+        awaitAcks(wa, 10);
+
+        timeline.banner("Stop the clients and read back every acknowledged write");
+        for (Writer w : writers) {
+            w.stop();
+        }
+        long acked = 0;
+        long verified = 0;
+        long lost = 0;
+        long errors = 0;
+        for (Writer w : writers) {
+            acked += w.acked.size();
+            errors += w.errors.get();
+            for (var e : w.acked.entrySet()) {
+                try {
+                    byte[] want = e.getValue().getBytes(StandardCharsets.UTF_8);
+                    var got = w.files.read(w.volume, e.getKey(), 0, want.length);
+                    if (java.util.Arrays.equals(want, bytes(got.data()))) {
+                        verified++;
+                    } else {
+                        lost++;
+                        timeline.now("verify", "LOST " + w.volume + "/" + e.getKey());
+                    }
+                } catch (UnderstudyException ex) {
+                    lost++;
+                    timeline.now("verify", "LOST " + w.volume + "/" + e.getKey() + ": " + ex.getMessage());
+                }
+            }
+        }
+        StatusCommand.print(deployment, admin, out);
+        return new Result(outageMs, acked, verified, lost, errors, List.copyOf(events));
+    }
+
+    private static byte[] bytes(java.nio.ByteBuffer b) {
+        byte[] a = new byte[b.remaining()];
+        b.duplicate().get(a);
+        return a;
+    }
+
+    private Path writeConfig(int[] ports) throws IOException {
+        Path hosts = dir.resolve("hosts");
+        Files.writeString(hosts, """
+                # The demo's name service: each server and its failover name (Table 1).
+                127.0.0.11  FilerA  FilerB-failover
+                127.0.0.12  FilerB  FilerA-failover
+                """);
+        Path config = dir.resolve("understudy.yaml");
+        Files.writeString(config, """
+                # Written by `understudy demo`.
+                cluster:
+                  name: demo
+                  heartbeatInterval: 100ms
+                  missedHeartbeats: 5
+                  takeoverCountdown: 2s
+                  givebackTimeout: 10s
+                  nodes:
+                    - name: FilerA
+                      address: 127.0.0.11
+                      interconnect: 127.0.0.11:%d
+                      disks: [filera-vol0]
+                    - name: FilerB
+                      address: 127.0.0.12
+                      interconnect: 127.0.0.12:%d
+                      disks: [filerb-vol0]
+                naming:
+                  convention: suffix
+                  value: -failover
+                  resolvers: [hosts]
+                  options:
+                    hosts.file: %s
+                transport:
+                  provider: tcp
+                  ports: {DAFS: %d, pDAF: %d}
+                ownership:
+                  provider: file
+                  options:
+                    file.directory: %s
+                    file.create: "filera-vol0:64MiB,filerb-vol0:64MiB"
+                client:
+                  server: FilerA
+                  primaryRetries: 2
+                  retryBackoff: 20ms
+                  maxBackoff: 200ms
+                  failoverBudget: 30s
+                """.formatted(ports[2], ports[3], hosts, ports[0], ports[1], dir.resolve("disks")));
+        return config;
+    }
+
+    private void startNode(String name) throws IOException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        ProcessBuilder pb = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp",
+                System.getProperty("java.class.path"), Main.class.getName(), "node", "--config",
+                deployment.source.toString(), "--name", name).redirectErrorStream(true);
+        Process p = pb.start();
+        NodeProcess np = new NodeProcess(name, p, dir.resolve(name + ".log"));
+        nodes.put(name, np);
+        timeline.now("demo", "started " + name + " (pid " + p.pid() + ")");
+    }
+
+    private Writer startWriter(String server, DiskId volume) {
+        Transport t = deployment.clientTransport();
+        closeables.add(t);
+        Writer w = new Writer(server, volume);
+        FailoverClient client = deployment.client(ServerName.of(server), t).listener(w::onClientEvent).build();
+        closeables.add(client);
+        w.files = new FileServiceClient(client);
+        writers.add(w);
+        Thread.ofPlatform().name("writer-" + server).daemon().start(w);
+        return w;
+    }
+
+    private String state(String node) {
+        try {
+            String json = AdminClient.call(admin, deployment.node(node), "status", Duration.ofSeconds(5));
+            return new ObjectMapper().readTree(json).get("state").asText();
+        } catch (UnderstudyException | IOException e) {
+            return "UNREACHABLE";
+        }
+    }
+
+    private void awaitAcks(Writer w, int more) {
+        long target = w.acks.get() + more;
+        await(() -> w.acks.get() >= target, "client of " + w.server + " acknowledges " + more + " more writes");
+    }
+
+    private void await(BooleanSupplier condition, String what) {
+        long deadline = System.nanoTime() + PHASE_LIMIT.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("demo: gave up after " + PHASE_LIMIT.toSeconds() + " s waiting for: " + what
+                        + " (node logs are in " + dir + ")");
+            }
+            LockSupport.parkNanos(20_000_000);
+        }
+        timeline.now("demo", "ok: " + what);
+    }
+
+    /** One node process; its event lines go onto the timeline, everything it prints into its log. */
+    private final class NodeProcess {
+        final String name;
+        final Process process;
+        final long pid;
+
+        NodeProcess(String name, Process process, Path log) throws IOException {
+            this.name = name;
+            this.process = process;
+            this.pid = process.pid();
+            PrintWriter logOut = new PrintWriter(Files.newBufferedWriter(log, StandardCharsets.UTF_8,
+                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND), true);
+            Thread.ofPlatform().name("log-" + name).daemon().start(() -> {
+                try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                    String line;
+                    while ((line = r.readLine()) != null) {
+                        logOut.println(line);
+                        if (line.startsWith("event ")) {
+                            int sp = line.indexOf(' ', 6);
+                            Instant at = Instant.parse(line.substring(6, sp));
+                            String what = line.substring(sp + 1);
+                            events.add(what);
+                            String shown = what.startsWith(name + " ") ? what.substring(name.length() + 1) : what;
+                            timeline.print(at, name, shown);
+                        }
+                    }
+                } catch (IOException | RuntimeException e) {
+                    logOut.println("log reader: " + e);
+                } finally {
+                    logOut.close();
+                }
+            });
+        }
+
+        void kill9() throws InterruptedException {
+            process.destroyForcibly();
+            process.waitFor();
+        }
+    }
+
+    /** Writes files through one failover client, remembering what was acknowledged. */
+    private final class Writer implements Runnable {
+        final String server;
+        final DiskId volume;
+        final Map<String, String> acked = new ConcurrentHashMap<>();
+        final AtomicLong acks = new AtomicLong();
+        final AtomicLong errors = new AtomicLong();
+        final List<Long> ackNanos = Collections.synchronizedList(new ArrayList<>());
+        final AtomicBoolean stop = new AtomicBoolean();
+        final AtomicBoolean onSecondary = new AtomicBoolean();
+        final AtomicBoolean returnedToPrimary = new AtomicBoolean();
+        final java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+        FileServiceClient files;
+
+        Writer(String server, DiskId volume) {
+            this.server = server;
+            this.volume = volume;
+        }
+
+        void onClientEvent(io.understudy.api.event.UnderstudyEvent e) {
+            if (e instanceof ClientStep s) {
+                events.add(s.describe());
+                timeline.print(s.at(), "client" + server.charAt(server.length() - 1), s.step() + (s.detail().isEmpty() ? "" : " " + s.detail()));
+                switch (s.step()) {
+                    case CONNECTED_SECONDARY -> {
+                        onSecondary.set(true);
+                        returnedToPrimary.set(false);
+                    }
+                    case RETURNED_TO_PRIMARY -> {
+                        returnedToPrimary.set(true);
+                        onSecondary.set(false);
+                    }
+                    default -> {
+                    }
+                }
+            }
+        }
+
+        long ackNanosAfter(long count) {
+            synchronized (ackNanos) {
+                return ackNanos.get((int) count);
+            }
+        }
+
+        @Override
+        public void run() {
+            try {
+                for (int n = 0; !stop.get(); n++) {
+                    String path = "demo/" + server + "-" + n;
+                    String content = server + " write " + n + " " + Long.toHexString(ThreadLocalRandom.current().nextLong());
+                    try {
+                        files.create(volume, path);
+                        files.write(volume, path, 0, content.getBytes(StandardCharsets.UTF_8));
+                        acked.put(path, content);
+                        ackNanos.add(System.nanoTime());
+                        acks.incrementAndGet();
+                    } catch (UnderstudyException e) {
+                        errors.incrementAndGet();
+                        timeline.now("client" + server.charAt(server.length() - 1), "ERROR " + e.getMessage());
+                    }
+                    LockSupport.parkNanos(5_000_000);
+                }
+            } finally {
+                done.countDown();
+            }
+        }
+
+        void stop() throws InterruptedException {
+            stop.set(true);
+            done.await();
+        }
+    }
+
+    static int[] freePorts(int n) throws IOException {
+        // Ports below the ephemeral range, free on both filer addresses; the admin port is interconnect + 1.
+        for (int attempt = 0; attempt < 200; attempt++) {
+            int base = 20000 + ThreadLocalRandom.current().nextInt(12000);
+            int[] ports = {base, base + 1, base + 2, base + 4};
+            if (allFree(ports[0], ports[1], ports[2], ports[2] + 1, ports[3], ports[3] + 1)) {
+                return ports;
+            }
+        }
+        throw new IOException("no free ports found on 127.0.0.11/127.0.0.12");
+    }
+
+    private static boolean allFree(int... ports) {
+        for (int p : ports) {
+            for (String a : new String[] {"127.0.0.11", "127.0.0.12"}) {
+                try (ServerSocket s = new ServerSocket()) {
+                    s.bind(new InetSocketAddress(InetAddress.getByName(a), p));
+                } catch (IOException e) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public void close() {
+        for (Writer w : writers) {
+            w.stop.set(true);
+        }
+        for (AutoCloseable c : closeables.reversed()) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                // Best effort.
+            }
+        }
+        for (NodeProcess n : nodes.values()) {
+            n.process.destroyForcibly();
+            try {
+                n.process.waitFor();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (!keep) {
+            try (Stream<Path> s = Files.walk(dir)) {
+                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (IOException e) {
+                out.println("demo: could not remove " + dir + ": " + e.getMessage());
+            }
+        } else {
+            out.println("demo: kept " + dir + " (configuration, hosts file, disks, node logs)");
+        }
+    }
+
+    Path dir() {
+        return dir;
+    }
+}

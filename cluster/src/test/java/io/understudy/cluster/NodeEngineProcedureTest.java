@@ -1,0 +1,297 @@
+package io.understudy.cluster;
+
+import static io.understudy.cluster.Pair.A_DISK;
+import static io.understudy.cluster.Pair.B_DISK;
+import static io.understudy.cluster.Pair.assertInOrder;
+import static io.understudy.cluster.Pair.waitFor;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.understudy.api.DataAccessPort;
+import io.understudy.api.ErrorCode;
+import io.understudy.api.UnderstudyException;
+import io.understudy.api.event.NodeState;
+import io.understudy.api.ownership.DiskIo;
+import io.understudy.session.Frame;
+import io.understudy.session.Status;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The seed's procedures (Figs. 4, 5, 7) on two engines in one JVM, over real TCP and real file-backed
+ * disks, with time driven by a manual clock. The order of steps is asserted from the events.
+ */
+class NodeEngineProcedureTest {
+
+    static final DataAccessPort DAFS = DataAccessPort.DAFS;
+    static final DataAccessPort PDAF = DataAccessPort.PDAF;
+
+    @TempDir
+    Path dir;
+    Pair pair;
+
+    @BeforeEach
+    void start() throws Exception {
+        pair = new Pair(dir).start();
+    }
+
+    @AfterEach
+    void stop() {
+        pair.close();
+    }
+
+    @Test
+    void bootServesOwnDisksOnThePrimaryPortOnly() {
+        assertEquals(NodeState.NORMAL, pair.a.engine.state());
+        assertEquals(NodeState.NORMAL, pair.b.engine.state());
+        assertInOrder(pair.a.steps(), "STARTING", "DISK_CLAIMED", "NORMAL");
+        assertEquals("<A,A>", pair.a.ownership.state(A_DISK).pair());
+        assertEquals("<B,B>", pair.b.ownership.state(B_DISK).pair());
+        assertEquals("ok", pair.a.ok(DAFS, "put a0 1 hello"));
+        assertEquals("hello", pair.a.ok(DAFS, "get a0 1"));
+        assertTrue(pair.a.refuses(PDAF), "pDAF must refuse connections until takeover");
+        Frame wrongVolume = pair.a.request(DAFS, "get b0 1");
+        assertEquals(Status.APPLICATION_ERROR, wrongVolume.status());
+    }
+
+    @Test
+    void fig4TakeoverAfterMissedHeartbeats() {
+        pair.heartbeatUntilHeard();
+        pair.a.ok(DAFS, "put a0 3 before-the-crash");
+        DiskIo staleWriter = pair.a.ownership.open(A_DISK);
+        pair.a.crash();
+
+        pair.clock.advance(Duration.ofMillis(300));
+        pair.b.engine.tick();
+        assertEquals(NodeState.NORMAL, pair.b.engine.state(), "a silence shorter than the window must not cause a takeover");
+
+        pair.silenceLongerThanWindow();
+        pair.b.engine.tick(); // B is the second node: this tick starts the split-brain delay
+        pair.clock.advance(Duration.ofMillis(300));
+        pair.b.engine.tick();
+        assertEquals(NodeState.IN_TAKEOVER, pair.b.engine.state());
+        assertInOrder(pair.b.steps(), "PARTNER_SILENT", "TAKING_OVER", "DISK_CLAIMED", "SECONDARY_PORT_ACTIVATED",
+                "IN_TAKEOVER", "SERVING_BOTH_PORTS");
+        assertEquals("<B,B>", pair.b.ownership.state(A_DISK).pair());
+
+        // The partner's clients are served on pDAF, with the data the failed node acknowledged.
+        assertEquals("before-the-crash", pair.b.ok(PDAF, "get a0 3"));
+        assertEquals("ok", pair.b.ok(PDAF, "put a0 4 after"));
+        assertEquals("ok", pair.b.ok(DAFS, "put b0 1 own"));
+        // The failed node is fenced: its writes fail at the disk.
+        UnderstudyException fenced = assertThrows(UnderstudyException.class, () -> staleWriter.write(0, ByteBuffer.allocate(8)));
+        assertEquals(ErrorCode.FENCED, fenced.code());
+        staleWriter.close();
+    }
+
+    @Test
+    void iAmFailingSkipsTheDetectionWait() {
+        pair.heartbeatUntilHeard();
+        pair.a.engine.fail("disk controller error");
+        waitFor(() -> pair.b.engine.state() == NodeState.IN_TAKEOVER, "B takes over without the clock moving");
+        assertInOrder(pair.b.steps(), "PARTNER_FAILING", "TAKING_OVER", "DISK_CLAIMED", "SECONDARY_PORT_ACTIVATED", "IN_TAKEOVER");
+        assertEquals(NodeState.DOWN, pair.a.engine.state());
+    }
+
+    @Test
+    void fig5GivebackInOrderAndTheRevivedNodeWaitsUntilThen() throws Exception {
+        pair.heartbeatUntilHeard();
+        pair.a.engine.fail("test");
+        waitFor(() -> pair.b.engine.state() == NodeState.IN_TAKEOVER, "takeover");
+        pair.b.ok(PDAF, "put a0 7 written-during-takeover");
+        pair.a.crash();
+
+        // The revived node finds its disk held by the partner and must not serve.
+        pair.a.start();
+        assertEquals(NodeState.WAITING_FOR_GIVEBACK, pair.a.engine.state());
+        assertTrue(pair.a.refuses(DAFS), "a node waiting for giveback must not serve");
+        pair.a.engine.tick();
+        assertEquals(NodeState.WAITING_FOR_GIVEBACK, pair.a.engine.state());
+
+        assertEquals(NodeState.NORMAL, pair.b.engine.giveback().get(10, TimeUnit.SECONDS));
+        assertInOrder(pair.b.steps(), "GIVING_BACK", "SECONDARY_REQUESTS_STOPPED", "OUTSTANDING_REQUESTS_FINISHED",
+                "CONSISTENCY_POINT", "SECONDARY_CONNECTIONS_CLOSED", "SECONDARY_PORT_DEACTIVATED", "DISK_RELEASED", "NORMAL");
+        assertTrue(pair.b.refuses(PDAF), "pDAF is deactivated after giveback");
+        assertTrue(pair.b.app.calls.indexOf("cp a0") < pair.b.app.calls.lastIndexOf("unmount a0"), pair.b.app.calls.toString());
+
+        waitFor(() -> pair.a.engine.state() == NodeState.NORMAL, "A reclaims its disk after giveback");
+        assertInOrder(pair.a.steps(), "WAITING_FOR_GIVEBACK", "DISKS_RECLAIMED", "DISK_CLAIMED", "NORMAL");
+        assertEquals("<A,A>", pair.a.ownership.state(A_DISK).pair());
+        assertEquals("written-during-takeover", pair.a.ok(DAFS, "get a0 7"));
+    }
+
+    @Test
+    void givebackWaitsForOutstandingRequestsAndIsAbandonedOnTimeout() throws Exception {
+        pair.heartbeatUntilHeard();
+        pair.a.engine.fail("test");
+        waitFor(() -> pair.b.engine.state() == NodeState.IN_TAKEOVER, "takeover");
+        pair.b.app.blocker = new CountDownLatch(1);
+        CompletableFuture<Frame> slow = CompletableFuture.supplyAsync(() -> pair.b.request(PDAF, "block a0"));
+        assertTrue(pair.b.app.blockedEntered.await(5, TimeUnit.SECONDS));
+
+        CompletableFuture<NodeState> giveback = pair.b.engine.giveback();
+        waitFor(() -> pair.b.steps().contains("SECONDARY_REQUESTS_STOPPED"), "new requests stopped");
+        // A new request on pDAF is refused with NOT_SERVING while the old one runs.
+        assertEquals(Status.NOT_SERVING, pair.b.request(PDAF, "get a0 1").status());
+        assertFalse(giveback.isDone(), "giveback must wait for the outstanding request");
+        pair.b.app.blocker.countDown();
+        assertEquals(Status.OK, slow.get(5, TimeUnit.SECONDS).status());
+        assertEquals(NodeState.NORMAL, giveback.get(10, TimeUnit.SECONDS));
+        assertInOrder(pair.b.steps(), "SECONDARY_REQUESTS_STOPPED", "OUTSTANDING_REQUESTS_FINISHED", "DISK_RELEASED");
+    }
+
+    @Test
+    void givebackTimeoutLeavesTheNodeInTakeoverAndServing() throws Exception {
+        pair.b.crash();
+        pair.b.tweak = s -> s.withTiming(s.heartbeatInterval(), s.missedHeartbeats(), s.takeoverCountdown(),
+                Duration.ofMillis(200), s.splitBrainDelay());
+        pair.b.start();
+        pair.heartbeatUntilHeard();
+        pair.a.engine.fail("test");
+        waitFor(() -> pair.b.engine.state() == NodeState.IN_TAKEOVER, "takeover");
+        pair.b.app.blocker = new CountDownLatch(1);
+        CompletableFuture<Frame> slow = CompletableFuture.supplyAsync(() -> pair.b.request(PDAF, "block a0"));
+        assertTrue(pair.b.app.blockedEntered.await(5, TimeUnit.SECONDS));
+
+        ExecutionException e = assertThrows(ExecutionException.class, () -> pair.b.engine.giveback().get(10, TimeUnit.SECONDS));
+        assertTrue(e.getCause().getMessage().contains("giveback timed out after 200 ms with 1 outstanding requests"),
+                e.getCause().getMessage());
+        assertEquals(NodeState.IN_TAKEOVER, pair.b.engine.state());
+        assertEquals("<B,B>", pair.b.ownership.state(A_DISK).pair(), "nothing was released");
+        pair.b.app.blocker.countDown();
+        assertEquals(Status.OK, slow.get(5, TimeUnit.SECONDS).status());
+        assertEquals("ok", pair.b.ok(PDAF, "put a0 1 still-serving"), "the secondary port serves again");
+    }
+
+    @Test
+    void fig7OperatorTakeoverAndGivebackWithoutErrors() throws Exception {
+        pair.heartbeatUntilHeard();
+        pair.b.ok(DAFS, "put b0 2 before-operator-takeover");
+        CompletableFuture<NodeState> takeover = pair.a.engine.operatorTakeover();
+        waitFor(() -> pair.b.engine.state() == NodeState.WAITING_FOR_GIVEBACK, "B shuts down on Please Shutdown");
+        assertInOrder(pair.b.steps(), "PLEASE_SHUTDOWN_RECEIVED", "SHUTTING_DOWN", "CONSISTENCY_POINT", "DISK_RELEASED",
+                "WAITING_FOR_GIVEBACK");
+        assertEquals(NodeState.IN_TAKEOVER, takeover.get(10, TimeUnit.SECONDS));
+        assertInOrder(pair.a.steps(), "PLEASE_SHUTDOWN_SENT", "COUNTDOWN_STARTED", "COUNTDOWN_ENDED", "TAKING_OVER",
+                "DISK_CLAIMED", "SECONDARY_PORT_ACTIVATED", "IN_TAKEOVER", "SERVING_BOTH_PORTS");
+        assertEquals("before-operator-takeover", pair.a.ok(PDAF, "get b0 2"));
+        assertTrue(pair.b.refuses(DAFS));
+
+        assertEquals(NodeState.NORMAL, pair.a.engine.giveback().get(10, TimeUnit.SECONDS));
+        waitFor(() -> pair.b.engine.state() == NodeState.NORMAL, "B reclaims after giveback");
+        assertEquals("before-operator-takeover", pair.b.ok(DAFS, "get b0 2"));
+        assertEquals("<B,B>", pair.b.ownership.state(B_DISK).pair());
+    }
+
+    @Test
+    void operatorTakeoverCountdownExpiresWhenThePartnerDoesNotAnswer() throws Exception {
+        pair.heartbeatUntilHeard();
+        pair.b.engine.cutInterconnect(true);
+        pair.a.engine.cutInterconnect(true);
+        CompletableFuture<NodeState> takeover = pair.a.engine.operatorTakeover();
+        pair.a.engine.tick();
+        assertFalse(takeover.isDone(), "the countdown has not expired");
+        pair.clock.advance(Duration.ofSeconds(2));
+        pair.a.engine.tick();
+        assertEquals(NodeState.IN_TAKEOVER, takeover.get(5, TimeUnit.SECONDS));
+        assertTrue(pair.a.steps().contains("COUNTDOWN_ENDED"));
+        // B never heard the request, kept serving, and is now fenced: it notices on its next check.
+        pair.b.engine.tick();
+        assertEquals(NodeState.WAITING_FOR_GIVEBACK, pair.b.engine.state());
+        assertInOrder(pair.b.steps(), "FENCED", "WAITING_FOR_GIVEBACK");
+    }
+
+    @Test
+    void operatorCommandsInTheWrongStateAreRefused() {
+        UnderstudyException e = assertThrows(UnderstudyException.class, () -> pair.a.engine.giveback());
+        assertEquals(ErrorCode.ILLEGAL_STATE, e.code());
+        assertTrue(e.getMessage().contains("giveback needs FilerA in IN_TAKEOVER, but it is NORMAL"), e.getMessage());
+        pair.heartbeatUntilHeard();
+        pair.a.engine.fail("test");
+        waitFor(() -> pair.b.engine.state() == NodeState.IN_TAKEOVER, "takeover");
+        UnderstudyException again = assertThrows(UnderstudyException.class, () -> pair.b.engine.operatorTakeover());
+        assertTrue(again.getMessage().contains("operator takeover needs FilerB in NORMAL, but it is IN_TAKEOVER"), again.getMessage());
+    }
+
+    @Test
+    void cutInterconnectEndsWithExactlyOneNodeServingEachVolume() {
+        pair.heartbeatUntilHeard();
+        DiskIo aOwn = pair.a.ownership.open(A_DISK);
+        DiskIo bOwn = pair.b.ownership.open(B_DISK);
+        pair.a.engine.cutInterconnect(true);
+        pair.b.engine.cutInterconnect(true);
+        pair.silenceLongerThanWindow();
+        // Both believe the other dead. B, the second node, waits out the split-brain delay; A claims at once.
+        pair.b.engine.tick();
+        pair.a.engine.tick();
+        pair.clock.advance(Duration.ofMillis(300));
+        pair.b.engine.tick();
+
+        assertEquals(NodeState.IN_TAKEOVER, pair.a.engine.state());
+        assertEquals(NodeState.WAITING_FOR_GIVEBACK, pair.b.engine.state());
+        assertInOrder(pair.b.steps(), "FENCED", "WAITING_FOR_GIVEBACK");
+        assertFalse(pair.b.steps().contains("TAKING_OVER"), "the fenced node must not try to claim");
+        assertEquals("<A,A>", pair.a.ownership.state(A_DISK).pair());
+        assertEquals("<A,A>", pair.a.ownership.state(B_DISK).pair());
+        // Only A serves; B serves nothing and its writes to its old disk fail at the disk.
+        assertEquals("ok", pair.a.ok(PDAF, "put b0 1 from-a"));
+        assertTrue(pair.b.refuses(DAFS));
+        assertEquals(ErrorCode.FENCED, assertThrows(UnderstudyException.class, () -> bOwn.write(0, ByteBuffer.allocate(4))).code());
+        aOwn.write(0, ByteBuffer.allocate(4));
+        aOwn.close();
+        bOwn.close();
+    }
+
+    @Test
+    void cutInterconnectRaceWhereTheSecondNodeClaimsFirstStillLeavesOneServer() {
+        pair.heartbeatUntilHeard();
+        pair.a.engine.cutInterconnect(true);
+        pair.b.engine.cutInterconnect(true);
+        pair.silenceLongerThanWindow();
+        pair.b.engine.tick();
+        pair.clock.advance(Duration.ofMillis(300));
+        pair.b.engine.tick(); // B's delay is over and A has not acted: B takes over
+        pair.a.engine.tick(); // A finds itself preempted before it claims anything
+        assertEquals(NodeState.IN_TAKEOVER, pair.b.engine.state());
+        assertEquals(NodeState.WAITING_FOR_GIVEBACK, pair.a.engine.state());
+        assertEquals("<B,B>", pair.b.ownership.state(A_DISK).pair());
+        assertEquals("<B,B>", pair.b.ownership.state(B_DISK).pair());
+        assertTrue(pair.a.refuses(DAFS));
+    }
+
+    @Test
+    void aFencedNodeStopsServingOnItsNextWriteEvenBeforeItsNextTick() {
+        pair.heartbeatUntilHeard();
+        pair.a.engine.cutInterconnect(true);
+        pair.b.engine.cutInterconnect(true);
+        // B takes A's disk as if A had died; A has not ticked and still listens on DAFS.
+        pair.silenceLongerThanWindow();
+        pair.b.engine.tick();
+        pair.clock.advance(Duration.ofMillis(300));
+        pair.b.engine.tick();
+        assertEquals(NodeState.IN_TAKEOVER, pair.b.engine.state());
+        Frame f = pair.a.request(DAFS, "put a0 1 stale-write");
+        assertEquals(Status.NOT_SERVING, f.status(), "a fenced write is refused, never acknowledged");
+        waitFor(() -> pair.a.engine.state() == NodeState.WAITING_FOR_GIVEBACK, "A notices it is fenced");
+        assertEquals("", pair.b.ok(PDAF, "get a0 1"), "the refused write never reached the disk");
+    }
+
+    static <T> T unwrap(CompletableFuture<T> f) throws Exception {
+        try {
+            return f.get(10, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            throw (Exception) e.getCause();
+        }
+    }
+}

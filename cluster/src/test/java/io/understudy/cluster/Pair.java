@@ -1,0 +1,234 @@
+package io.understudy.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.understudy.api.DataAccessPort;
+import io.understudy.api.InetEndpoint;
+import io.understudy.api.UnderstudyException;
+import io.understudy.api.event.NodeStateChanged;
+import io.understudy.api.event.NodeStep;
+import io.understudy.api.event.UnderstudyEvent;
+import io.understudy.api.ownership.DiskId;
+import io.understudy.api.ownership.NodeId;
+import io.understudy.api.ownership.OwnershipService;
+import io.understudy.api.spi.ProviderContext;
+import io.understudy.ownership.file.FileOwnershipProvider;
+import io.understudy.session.Frame;
+import io.understudy.session.Status;
+import io.understudy.spi.transport.Connection;
+import io.understudy.spi.transport.Transport;
+import io.understudy.testkit.ManualClock;
+import io.understudy.transport.tcp.TcpTransportProvider;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Two node engines, FilerA (127.0.0.11) and FilerB (127.0.0.12), in this JVM, over real TCP on loopback and
+ * real file-backed disks in a temporary directory, with one manual clock. Each node keeps its event log.
+ */
+final class Pair implements AutoCloseable {
+
+    static final DataAccessPort IC = NodeSettings.INTERCONNECT;
+    static final NodeId A = NodeId.of("FilerA");
+    static final NodeId B = NodeId.of("FilerB");
+    static final DiskId A_DISK = DiskId.of("a0");
+    static final DiskId B_DISK = DiskId.of("b0");
+
+    final Path dir;
+    final ManualClock clock = new ManualClock();
+    final Node a;
+    final Node b;
+    final int dafs;
+    final int pdaf;
+    final int icA;
+    final int icB;
+
+    final class Node implements AutoCloseable {
+        final NodeId id;
+        final String address;
+        final int rank;
+        final int icPort;
+        final int partnerIcPort;
+        final List<UnderstudyEvent> events = new CopyOnWriteArrayList<>();
+        final TestApp app = new TestApp();
+        Transport transport;
+        OwnershipService ownership;
+        NodeEngine engine;
+        java.util.function.UnaryOperator<NodeSettings> tweak = x -> x;
+
+        Node(NodeId id, String address, int rank, int icPort, int partnerIcPort) {
+            this.id = id;
+            this.address = address;
+            this.rank = rank;
+            this.icPort = icPort;
+            this.partnerIcPort = partnerIcPort;
+        }
+
+        /** Builds and starts a fresh engine for this node (a new process would do the same). */
+        Node start() {
+            transport = new TcpTransportProvider().open(ProviderContext.builder()
+                    .portNumber(DataAccessPort.DAFS, dafs).portNumber(DataAccessPort.PDAF, pdaf).portNumber(IC, icPort)
+                    .setting("tcp.bindAddress", address).clock(clock).build());
+            ownership = openOwnership(id);
+            NodeId partner = id.equals(A) ? B : A;
+            NodeSettings s = NodeSettings.defaults(id, partner, rank, List.of(id.equals(A) ? A_DISK : B_DISK),
+                    List.of(id.equals(A) ? B_DISK : A_DISK), new InetEndpoint(loopback(id.equals(A) ? "127.0.0.12" : "127.0.0.11"), partnerIcPort));
+            engine = NodeEngine.builder().settings(tweak.apply(s)).dataTransport(transport).ownership(ownership).volumeService(app)
+                    .clock(clock).autoTick(false).listener(events::add).build();
+            engine.start();
+            return this;
+        }
+
+        /** Stops the engine as a crash would: no message to the partner; the disks stay as they were. */
+        void crash() {
+            engine.close();
+            transport.close();
+            ownership.close();
+        }
+
+        List<String> steps() {
+            List<String> out = new ArrayList<>();
+            for (UnderstudyEvent e : events) {
+                if (e instanceof NodeStep s) {
+                    out.add(s.step().name());
+                } else if (e instanceof NodeStateChanged c) {
+                    out.add(c.to().name());
+                }
+            }
+            return out;
+        }
+
+        /** Sends one request on a port of this node over real TCP and returns the reply. */
+        Frame request(DataAccessPort port, String text) {
+            try (Connection c = transport.connect(InetEndpoint.of(loopback(address)), port, Duration.ofSeconds(2))) {
+                c.send(Frame.request(1, 1, ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8))).encode());
+                return Frame.decode(c.receive(Duration.ofSeconds(5)));
+            }
+        }
+
+        String ok(DataAccessPort port, String text) {
+            Frame f = request(port, text);
+            if (f.status() != Status.OK) {
+                fail(id + " " + port + " '" + text + "' -> " + f.status() + " " + StandardCharsets.UTF_8.decode(f.payload()));
+            }
+            return StandardCharsets.UTF_8.decode(f.payload()).toString();
+        }
+
+        boolean refuses(DataAccessPort port) {
+            try (Connection c = transport.connect(InetEndpoint.of(loopback(address)), port, Duration.ofSeconds(2))) {
+                return false;
+            } catch (UnderstudyException e) {
+                return true;
+            }
+        }
+
+        @Override
+        public void close() {
+            if (engine != null) {
+                engine.close();
+            }
+            if (transport != null) {
+                transport.close();
+            }
+            if (ownership != null) {
+                ownership.close();
+            }
+        }
+    }
+
+    Pair(Path dir) throws Exception {
+        this.dir = dir;
+        int[] ports = freePorts(4);
+        dafs = ports[0];
+        pdaf = ports[1];
+        icA = ports[2];
+        icB = ports[3];
+        a = new Node(A, "127.0.0.11", 0, icA, icB);
+        b = new Node(B, "127.0.0.12", 1, icB, icA);
+    }
+
+    OwnershipService openOwnership(NodeId node) {
+        return new FileOwnershipProvider().open(ProviderContext.builder().nodeName(node.name()).clock(clock)
+                .setting("file.directory", dir.toString()).setting("file.create", "a0:1MiB,b0:1MiB").build());
+    }
+
+    Pair start() {
+        a.start();
+        b.start();
+        return this;
+    }
+
+    /** Exchanges heartbeats until each node has heard the other. */
+    void heartbeatUntilHeard() {
+        waitFor(() -> {
+            a.engine.tick();
+            b.engine.tick();
+            return !a.engine.status().partnerState().equals("unknown") && !b.engine.status().partnerState().equals("unknown");
+        }, "both nodes hear each other");
+    }
+
+    /** Moves time past the detection window (5 x 100 ms) and the split-brain delay. */
+    void silenceLongerThanWindow() {
+        clock.advance(Duration.ofMillis(1000));
+    }
+
+    static void waitFor(BooleanSupplier condition, String what) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                fail("timed out waiting until " + what);
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(2_000_000);
+        }
+    }
+
+    static InetAddress loopback(String a) {
+        try {
+            return InetAddress.getByName(a);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static int[] freePorts(int n) throws Exception {
+        int[] out = new int[n];
+        List<ServerSocket> held = new ArrayList<>();
+        try {
+            for (int i = 0; i < n; i++) {
+                ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+                held.add(s);
+                out[i] = s.getLocalPort();
+            }
+        } finally {
+            for (ServerSocket s : held) {
+                s.close();
+            }
+        }
+        return out;
+    }
+
+    static void assertInOrder(List<String> actual, String... expected) {
+        int i = 0;
+        for (String s : actual) {
+            if (i < expected.length && s.equals(expected[i])) {
+                i++;
+            }
+        }
+        assertTrue(i == expected.length, "expected in order " + List.of(expected) + " within " + actual);
+    }
+
+    @Override
+    public void close() {
+        a.close();
+        b.close();
+    }
+}
