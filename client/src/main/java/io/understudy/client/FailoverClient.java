@@ -57,7 +57,8 @@ import java.util.random.RandomGeneratorFactory;
  *       tries (610);</li>
  *   <li>computes the failover name with the naming convention, {@code FilerA -> FilerA-failover}
  *       ({@link Step#FAILOVER_NAME_COMPUTED}, 615);</li>
- *   <li>resolves it through the resolvers in their configured order ({@link Step#NAME_RESOLVED}, 620);</li>
+ *   <li>resolves it through the resolvers in their configured order ({@link Step#NAME_RESOLVED}, 620; the
+ *       primary's own name is resolved the same way on each retry, without an event);</li>
  *   <li>connects to each candidate in rank order on the secondary port ({@code pDAF}) until one answers
  *       ({@link Step#CONNECTED_SECONDARY}, 625);</li>
  *   <li>re-sends every request that was in flight and unanswered, in sequence order
@@ -1312,6 +1313,8 @@ public final class FailoverClient implements RequestChannel, AutoCloseable {
 
         /**
          * Sets the clock for timeouts, the budget, cache lifetimes and event times; default the system clock.
+         * The waits between tries are real waits (a clock cannot sleep); with a manual clock the procedure
+         * keeps going round until the clock is advanced past the budget.
          *
          * @param clock the clock, not null
          * @return this
