@@ -1,6 +1,5 @@
 package io.understudy.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.understudy.api.ServerName;
 import io.understudy.api.UnderstudyException;
 import io.understudy.api.event.ClientStep;
@@ -8,14 +7,8 @@ import io.understudy.api.ownership.DiskId;
 import io.understudy.client.FailoverClient;
 import io.understudy.examples.fileservice.FileServiceClient;
 import io.understudy.spi.transport.Transport;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -68,9 +61,9 @@ final class Demo implements AutoCloseable {
     private final Path dir;
     private final Timeline timeline;
     private final List<String> events = new CopyOnWriteArrayList<>();
-    private final Map<String, NodeProcess> nodes = new ConcurrentHashMap<>();
     private final List<Writer> writers = new ArrayList<>();
     private final List<AutoCloseable> closeables = new ArrayList<>();
+    private ProcessCluster cluster;
     private Deployment deployment;
     private Transport admin;
 
@@ -82,16 +75,15 @@ final class Demo implements AutoCloseable {
     }
 
     Result run() throws Exception {
-        int[] ports = freePorts(4);
-        Path config = writeConfig(ports);
-        deployment = Deployment.load(config);
-        admin = deployment.adminTransport();
-        closeables.add(admin);
+        cluster = new ProcessCluster(dir, timeline, events);
+        closeables.add(cluster);
+        deployment = cluster.deployment();
+        admin = cluster.admin();
 
         timeline.banner("Two filers as separate processes on loopback: hosts file, TCP, file-backed disks in " + dir);
-        startNode(A);
-        startNode(B);
-        await(() -> state(A).equals("NORMAL") && state(B).equals("NORMAL"), "FilerA and FilerB serve (NORMAL)");
+        cluster.start(A);
+        cluster.start(B);
+        await(() -> cluster.state(A).equals("NORMAL") && cluster.state(B).equals("NORMAL"), "FilerA and FilerB serve (NORMAL)");
         StatusCommand.print(deployment, admin, out);
 
         timeline.banner("Clients write and read through the file service: one per filer, on DAFS");
@@ -102,24 +94,25 @@ final class Demo implements AutoCloseable {
 
         timeline.banner("kill -9 FilerA: FilerB detects the silence, takes its disk and opens pDAF; the client computes FilerA-failover");
         long acksAtKill = wa.acks.get();
+        wa.secondaryNanos = 0;
         long killNanos = System.nanoTime();
-        nodes.get(A).kill9();
-        timeline.now("demo", "kill -9 FilerA (pid " + nodes.get(A).pid + ")");
-        await(() -> state(B).equals("IN_TAKEOVER"), "FilerB in takeover");
+        long pid = cluster.kill9(A);
+        timeline.now("demo", "kill -9 FilerA (pid " + pid + ")");
+        await(() -> cluster.state(B).equals("IN_TAKEOVER"), "FilerB in takeover");
         await(() -> wa.acks.get() > acksAtKill, "client A writes again, through FilerB");
-        long outageMs = Duration.ofNanos(wa.ackNanosAfter(acksAtKill) - killNanos).toMillis();
-        timeline.now("demo", "client A's first acknowledged write after the kill came " + outageMs + " ms after it");
+        long outageMs = Duration.ofNanos(wa.longestGapAcross(killNanos)).toMillis();
+        timeline.now("demo", "client A's outage: " + outageMs + " ms without an acknowledged write across the kill");
         awaitAcks(wa, 25);
         StatusCommand.print(deployment, admin, out);
 
         timeline.banner("Restart FilerA: its disk is held by FilerB, so it waits for giveback and serves nothing");
-        startNode(A);
-        await(() -> state(A).equals("WAITING_FOR_GIVEBACK"), "FilerA waiting for giveback");
+        cluster.start(A);
+        await(() -> cluster.state(A).equals("WAITING_FOR_GIVEBACK"), "FilerA waiting for giveback");
         awaitAcks(wa, 10);
 
         timeline.banner("Giveback on FilerB: stop pDAF requests, finish outstanding, consistency point, close pDAF, release the disk");
         timeline.now("demo", "understudy giveback --node FilerB: " + AdminClient.call(admin, deployment.node(B), "giveback", PHASE_LIMIT));
-        await(() -> state(A).equals("NORMAL"), "FilerA serving again");
+        await(() -> cluster.state(A).equals("NORMAL"), "FilerA serving again");
         await(() -> wa.returnedToPrimary.get(), "client A back on FilerA");
         awaitAcks(wa, 25);
 
@@ -131,7 +124,7 @@ final class Demo implements AutoCloseable {
 
         timeline.banner("Giveback on FilerA");
         timeline.now("demo", "understudy giveback --node FilerA: " + AdminClient.call(admin, deployment.node(A), "giveback", PHASE_LIMIT));
-        await(() -> state(B).equals("NORMAL"), "FilerB serving again");
+        await(() -> cluster.state(B).equals("NORMAL"), "FilerB serving again");
         await(() -> wb.returnedToPrimary.get(), "client B back on FilerB");
         awaitAcks(wb, 25);
         awaitAcks(wa, 10);
@@ -173,66 +166,6 @@ final class Demo implements AutoCloseable {
         return a;
     }
 
-    private Path writeConfig(int[] ports) throws IOException {
-        Path hosts = dir.resolve("hosts");
-        Files.writeString(hosts, """
-                # The demo's name service: each server and its failover name (Table 1).
-                127.0.0.11  FilerA  FilerB-failover
-                127.0.0.12  FilerB  FilerA-failover
-                """);
-        Path config = dir.resolve("understudy.yaml");
-        Files.writeString(config, """
-                # Written by `understudy demo`.
-                cluster:
-                  name: demo
-                  heartbeatInterval: 100ms
-                  missedHeartbeats: 5
-                  takeoverCountdown: 2s
-                  givebackTimeout: 10s
-                  nodes:
-                    - name: FilerA
-                      address: 127.0.0.11
-                      interconnect: 127.0.0.11:%d
-                      disks: [filera-vol0]
-                    - name: FilerB
-                      address: 127.0.0.12
-                      interconnect: 127.0.0.12:%d
-                      disks: [filerb-vol0]
-                naming:
-                  convention: suffix
-                  value: -failover
-                  resolvers: [hosts]
-                  options:
-                    hosts.file: %s
-                transport:
-                  provider: tcp
-                  ports: {DAFS: %d, pDAF: %d}
-                ownership:
-                  provider: file
-                  options:
-                    file.directory: %s
-                    file.create: "filera-vol0:64MiB,filerb-vol0:64MiB"
-                client:
-                  server: FilerA
-                  primaryRetries: 2
-                  retryBackoff: 20ms
-                  maxBackoff: 200ms
-                  failoverBudget: 30s
-                """.formatted(ports[2], ports[3], hosts, ports[0], ports[1], dir.resolve("disks")));
-        return config;
-    }
-
-    private void startNode(String name) throws IOException {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp",
-                System.getProperty("java.class.path"), Main.class.getName(), "node", "--config",
-                deployment.source.toString(), "--name", name).redirectErrorStream(true);
-        Process p = pb.start();
-        NodeProcess np = new NodeProcess(name, p, dir.resolve(name + ".log"));
-        nodes.put(name, np);
-        timeline.now("demo", "started " + name + " (pid " + p.pid() + ")");
-    }
-
     private Writer startWriter(String server, DiskId volume) {
         Transport t = deployment.clientTransport();
         closeables.add(t);
@@ -243,15 +176,6 @@ final class Demo implements AutoCloseable {
         writers.add(w);
         Thread.ofPlatform().name("writer-" + server).daemon().start(w);
         return w;
-    }
-
-    private String state(String node) {
-        try {
-            String json = AdminClient.call(admin, deployment.node(node), "status", Duration.ofSeconds(5));
-            return new ObjectMapper().readTree(json).get("state").asText();
-        } catch (UnderstudyException | IOException e) {
-            return "UNREACHABLE";
-        }
     }
 
     private void awaitAcks(Writer w, int more) {
@@ -271,46 +195,6 @@ final class Demo implements AutoCloseable {
         timeline.now("demo", "ok: " + what);
     }
 
-    /** One node process; its event lines go onto the timeline, everything it prints into its log. */
-    private final class NodeProcess {
-        final String name;
-        final Process process;
-        final long pid;
-
-        NodeProcess(String name, Process process, Path log) throws IOException {
-            this.name = name;
-            this.process = process;
-            this.pid = process.pid();
-            PrintWriter logOut = new PrintWriter(Files.newBufferedWriter(log, StandardCharsets.UTF_8,
-                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND), true);
-            Thread.ofPlatform().name("log-" + name).daemon().start(() -> {
-                try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                    String line;
-                    while ((line = r.readLine()) != null) {
-                        logOut.println(line);
-                        if (line.startsWith("event ")) {
-                            int sp = line.indexOf(' ', 6);
-                            Instant at = Instant.parse(line.substring(6, sp));
-                            String what = line.substring(sp + 1);
-                            events.add(what);
-                            String shown = what.startsWith(name + " ") ? what.substring(name.length() + 1) : what;
-                            timeline.print(at, name, shown);
-                        }
-                    }
-                } catch (IOException | RuntimeException e) {
-                    logOut.println("log reader: " + e);
-                } finally {
-                    logOut.close();
-                }
-            });
-        }
-
-        void kill9() throws InterruptedException {
-            process.destroyForcibly();
-            process.waitFor();
-        }
-    }
-
     /** Writes files through one failover client, remembering what was acknowledged. */
     private final class Writer implements Runnable {
         final String server;
@@ -324,6 +208,7 @@ final class Demo implements AutoCloseable {
         final AtomicBoolean returnedToPrimary = new AtomicBoolean();
         final java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
         FileServiceClient files;
+        volatile long secondaryNanos;
 
         Writer(String server, DiskId volume) {
             this.server = server;
@@ -336,6 +221,9 @@ final class Demo implements AutoCloseable {
                 timeline.print(s.at(), "client" + server.charAt(server.length() - 1), s.step() + (s.detail().isEmpty() ? "" : " " + s.detail()));
                 switch (s.step()) {
                     case CONNECTED_SECONDARY -> {
+                        if (secondaryNanos == 0) {
+                            secondaryNanos = System.nanoTime();
+                        }
                         onSecondary.set(true);
                         returnedToPrimary.set(false);
                     }
@@ -349,9 +237,26 @@ final class Demo implements AutoCloseable {
             }
         }
 
-        long ackNanosAfter(long count) {
+        /**
+         * The client-observed outage: the longest interval between two consecutive acknowledged writes, among
+         * the intervals that end after {@code faultNanos} up to the first acknowledgement through the partner.
+         * (A write in flight at the fault may still be acknowledged just after it, so "first ack after the
+         * fault" would understate the outage.)
+         */
+        long longestGapAcross(long faultNanos) {
             synchronized (ackNanos) {
-                return ackNanos.get((int) count);
+                long longest = 0;
+                for (int i = 1; i < ackNanos.size(); i++) {
+                    long end = ackNanos.get(i);
+                    if (end < faultNanos) {
+                        continue;
+                    }
+                    longest = Math.max(longest, end - ackNanos.get(i - 1));
+                    if (secondaryNanos != 0 && end >= secondaryNanos) {
+                        break;
+                    }
+                }
+                return longest;
             }
         }
 
@@ -384,31 +289,6 @@ final class Demo implements AutoCloseable {
         }
     }
 
-    static int[] freePorts(int n) throws IOException {
-        // Ports below the ephemeral range, free on both filer addresses; the admin port is interconnect + 1.
-        for (int attempt = 0; attempt < 200; attempt++) {
-            int base = 20000 + ThreadLocalRandom.current().nextInt(12000);
-            int[] ports = {base, base + 1, base + 2, base + 4};
-            if (allFree(ports[0], ports[1], ports[2], ports[2] + 1, ports[3], ports[3] + 1)) {
-                return ports;
-            }
-        }
-        throw new IOException("no free ports found on 127.0.0.11/127.0.0.12");
-    }
-
-    private static boolean allFree(int... ports) {
-        for (int p : ports) {
-            for (String a : new String[] {"127.0.0.11", "127.0.0.12"}) {
-                try (ServerSocket s = new ServerSocket()) {
-                    s.bind(new InetSocketAddress(InetAddress.getByName(a), p));
-                } catch (IOException e) {
-                    return false;
-                }
-            }
-        }
-        return true;
-    }
-
     @Override
     public void close() {
         for (Writer w : writers) {
@@ -419,14 +299,6 @@ final class Demo implements AutoCloseable {
                 c.close();
             } catch (Exception e) {
                 // Best effort.
-            }
-        }
-        for (NodeProcess n : nodes.values()) {
-            n.process.destroyForcibly();
-            try {
-                n.process.waitFor();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
             }
         }
         if (!keep) {
