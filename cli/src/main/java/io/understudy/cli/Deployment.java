@@ -61,7 +61,7 @@ final class Deployment {
 
     /** {@return the data-access transport of a node, listening on the node's address} */
     Transport dataTransport(NodeConfig node) {
-        TransportProvider p = TransportRegistry.getDefault().select(config.transport().provider().orElse(null), InetEndpoint.class);
+        TransportProvider p = transportProvider();
         ProviderContext ctx = config.transport().contextBuilder()
                 .setting(p.id() + ".bindAddress", node.address().getHostAddress())
                 .nodeName(node.name()).build();
@@ -70,7 +70,8 @@ final class Deployment {
 
     /** {@return the transport of the interconnect and admin endpoint of a node} */
     Transport interconnectTransport(NodeConfig node) {
-        TransportProvider p = TransportRegistry.getDefault().select(cluster().interconnect().transport(), InetEndpoint.class);
+        TransportProvider p = at("cluster.interconnect.transport",
+                () -> TransportRegistry.getDefault().select(cluster().interconnect().transport(), InetEndpoint.class));
         int port = node.interconnect().port();
         ProviderContext ctx = ProviderContext.builder()
                 .settings(config.transport().options())
@@ -83,7 +84,7 @@ final class Deployment {
 
     /** {@return a transport for clients of the data-access ports} */
     Transport clientTransport() {
-        TransportProvider p = TransportRegistry.getDefault().select(config.transport().provider().orElse(null), InetEndpoint.class);
+        TransportProvider p = transportProvider();
         return p.open(config.transport().providerContext());
     }
 
@@ -92,6 +93,20 @@ final class Deployment {
         TransportProvider p = TransportRegistry.getDefault().select(
                 config.cluster().map(c -> c.interconnect().transport()).orElse(null), InetEndpoint.class);
         return p.open(ProviderContext.builder().settings(config.transport().options()).build());
+    }
+
+    private TransportProvider transportProvider() {
+        return at("transport.provider",
+                () -> TransportRegistry.getDefault().select(config.transport().provider().orElse(null), InetEndpoint.class));
+    }
+
+    /** Runs a provider selection, naming the configuration key and file in its error. */
+    private <T> T at(String key, java.util.function.Supplier<T> selection) {
+        try {
+            return selection.get();
+        } catch (UnderstudyException e) {
+            throw new UnderstudyException(e.code(), source + ": " + key + ": " + e.getMessage().substring(e.code().tag().length() + 1), e);
+        }
     }
 
     static int adminPort(NodeConfig node) {
@@ -103,14 +118,15 @@ final class Deployment {
     }
 
     OwnershipService ownership(NodeConfig node) {
-        return OwnershipRegistry.getDefault().select(config.ownership().provider().orElse(null))
+        return at("ownership.provider", () -> OwnershipRegistry.getDefault().select(config.ownership().provider().orElse(null)))
                 .open(config.ownership().providerContext(node.name()));
     }
 
     List<NameResolver> resolvers() {
         NamingConfig n = config.naming();
         List<NameResolver> out = new ArrayList<>();
-        for (NameResolverProvider p : NameResolverRegistry.getDefault().selectAll(n.resolvers(), InetEndpoint.class)) {
+        for (NameResolverProvider p : at("naming.resolvers",
+                () -> NameResolverRegistry.getDefault().selectAll(n.resolvers(), InetEndpoint.class))) {
             out.add(p.open(n.providerContext()));
         }
         return out;
