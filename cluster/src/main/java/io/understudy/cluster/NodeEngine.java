@@ -225,7 +225,7 @@ public final class NodeEngine implements AutoCloseable {
             requireState(NodeState.IN_TAKEOVER, "giveback");
             doGiveback();
             return state;
-        }), Executors.newVirtualThreadPerTaskExecutor());
+        }), task -> Thread.ofVirtual().name(name + "-giveback").start(task));
     }
 
     /**
@@ -814,9 +814,9 @@ public final class NodeEngine implements AutoCloseable {
                         LOG.log(System.Logger.Level.WARNING, "{0}: closing {1}: sent a reply frame as a request", name, c.peer());
                         return;
                     }
-                    Frame reply = handle(req);
-                    c.send(reply.encode());
-                    if (reply.status() == Status.NOT_SERVING && fenced(reply)) {
+                    Outcome out = handle(req);
+                    c.send(out.reply().encode());
+                    if (out.fenced()) {
                         // After the reply is sent: the check may close this very connection.
                         submit(NodeEngine.this::checkFencing);
                     }
@@ -829,26 +829,27 @@ public final class NodeEngine implements AutoCloseable {
             }
         }
 
-        Frame handle(Frame req) {
+        Outcome handle(Frame req) {
             if (!gate.enter()) {
                 metrics.notServing.incrementAndGet();
-                return req.reply(Status.NOT_SERVING, utf8(name + " is not serving " + port + " now (" + state + ")"));
+                return new Outcome(req.reply(Status.NOT_SERVING, utf8(name + " is not serving " + port + " now (" + state + ")")), false);
             }
             try {
                 ByteBuffer out = app.handle(new RequestContext(port, volumes, req.sessionId(), req.sequence()), req.payload());
                 metrics.served.computeIfAbsent(port, p -> new AtomicLong()).incrementAndGet();
-                return req.reply(Status.OK, out);
+                return new Outcome(req.reply(Status.OK, out), false);
             } catch (ApplicationException e) {
-                return req.reply(Status.APPLICATION_ERROR, utf8(stripTag(e)));
+                return new Outcome(req.reply(Status.APPLICATION_ERROR, utf8(stripTag(e))), false);
             } catch (UnderstudyException e) {
                 if (e.code() == ErrorCode.FENCED) {
+                    // Never acknowledged: the client fails over and re-sends to the node that fenced us.
                     metrics.notServing.incrementAndGet();
-                    return req.reply(Status.NOT_SERVING, utf8(name + FENCED_MARK + stripTag(e)));
+                    return new Outcome(req.reply(Status.NOT_SERVING, utf8(name + " was fenced: " + stripTag(e))), true);
                 }
-                return req.reply(Status.APPLICATION_ERROR, utf8(stripTag(e)));
+                return new Outcome(req.reply(Status.APPLICATION_ERROR, utf8(stripTag(e))), false);
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.ERROR, name + ": application failed on " + req, e);
-                return req.reply(Status.APPLICATION_ERROR, utf8("internal error in " + name + ": " + e));
+                return new Outcome(req.reply(Status.APPLICATION_ERROR, utf8("internal error in " + name + ": " + e)), false);
             } finally {
                 gate.exit();
             }
@@ -864,10 +865,8 @@ public final class NodeEngine implements AutoCloseable {
         }
     }
 
-    private static final String FENCED_MARK = " was fenced: ";
-
-    private static boolean fenced(Frame reply) {
-        return StandardCharsets.UTF_8.decode(reply.payload()).toString().contains(FENCED_MARK);
+    /** A request's reply, and whether the application found this node fenced while running it. */
+    private record Outcome(Frame reply, boolean fenced) {
     }
 
     private static String stripTag(UnderstudyException e) {
