@@ -372,17 +372,35 @@ public final class NodeEngine implements AutoCloseable {
                 checkPartner();
             }
             case IN_TAKEOVER -> checkFencing();
-            case WAITING_FOR_GIVEBACK -> checkWaiting();
+            case WAITING_FOR_GIVEBACK -> {
+                String failed = partnerFailure();
+                if (failed != null) {
+                    takeover(failed, true);
+                } else {
+                    checkWaiting();
+                }
+            }
             default -> {
             }
         }
     }
 
     private void checkPartner() {
+        String failed = partnerFailure();
+        if (failed != null) {
+            takeover(failed, false);
+        }
+    }
+
+    /**
+     * {@return why the partner is believed failed (after publishing the step), or null}. On silence the
+     * second node of the pair waits out the split-brain delay first; "I am failing" skips it.
+     */
+    private String partnerFailure() {
         String suspicion = detector.suspicion(clock.nanoTime());
         if (suspicion == null) {
             suspectSince = Long.MIN_VALUE;
-            return;
+            return null;
         }
         boolean failing = detector.saidFailing();
         if (!failing && settings.rank() == 1) {
@@ -391,11 +409,11 @@ public final class NodeEngine implements AutoCloseable {
                 suspectSince = now;
             }
             if (now - suspectSince < settings.splitBrainDelay().toNanos()) {
-                return;
+                return null;
             }
         }
         step(failing ? Step.PARTNER_FAILING : Step.PARTNER_SILENT, suspicion);
-        takeover(suspicion);
+        return suspicion;
     }
 
     private void checkCountdown() {
@@ -406,7 +424,7 @@ public final class NodeEngine implements AutoCloseable {
         step(Step.COUNTDOWN_ENDED, partnerShutdownComplete ? settings.partner() + " confirmed shutdown" : "countdown expired");
         CompletableFuture<NodeState> f = operatorTakeover;
         operatorTakeover = null;
-        takeover("operator takeover");
+        takeover("operator takeover", false);
         if (state == NodeState.IN_TAKEOVER) {
             f.complete(state);
         } else {
@@ -415,14 +433,40 @@ public final class NodeEngine implements AutoCloseable {
         }
     }
 
-    /** Fig. 4: claim the partner's disks, activate the secondary port, serve both. */
-    private void takeover(String why) {
+    /**
+     * Fig. 4: claim the partner's disks, activate the secondary port, serve both. With {@code ownToo} (this
+     * node was waiting for giveback and the partner died holding its disks) it first takes back its own
+     * disks and reopens its primary port.
+     */
+    private void takeover(String why, boolean ownToo) {
+        NodeState before = state;
         transition(NodeState.TAKING_OVER, why);
         metrics.takeovers.incrementAndGet();
-        for (DiskId own : settings.ownDisks()) {
-            if (ownership.isFenced(own)) {
-                loseToPartner(own + " was preempted by " + settings.partner() + " first");
-                return;
+        if (ownToo) {
+            List<DiskId> mine = new ArrayList<>();
+            for (DiskId d : settings.ownDisks()) {
+                ClaimResult r = claimFromPartner(d);
+                if (r instanceof ClaimResult.Acquired a) {
+                    mine.add(d);
+                    step(Step.DISK_CLAIMED, d + " " + ownership.state(d).pair() + " epoch " + a.epoch());
+                } else {
+                    step(Step.CLAIM_LOST, d + ": " + r);
+                    releaseAll(mine);
+                    detector.reset();
+                    transition(before, "could not take back " + d + ": " + r);
+                    return;
+                }
+            }
+            for (DiskId d : mine) {
+                mount(d);
+            }
+            openPort(settings.primaryPort(), Set.copyOf(mine));
+        } else {
+            for (DiskId own : settings.ownDisks()) {
+                if (ownership.isFenced(own)) {
+                    loseToPartner(own + " was preempted by " + settings.partner() + " first");
+                    return;
+                }
             }
         }
         List<DiskId> taken = new ArrayList<>();
@@ -586,6 +630,10 @@ public final class NodeEngine implements AutoCloseable {
         step(Step.FENCED, why);
         stopServingEverything();
         sawPartnerHoldMyDisks = true;
+        // The partner that fenced us is alive (it just claimed). Until we hear it again, its silence is a
+        // cut link, not a death: preempting back would fence the only node serving.
+        detector.reset();
+        suspectSince = Long.MIN_VALUE;
         transition(NodeState.WAITING_FOR_GIVEBACK, why);
     }
 

@@ -135,6 +135,51 @@ class NodeEngineProcedureTest {
     }
 
     @Test
+    void whenTheNodeInTakeoverDiesTheWaitingNodeTakesOverEverything() {
+        pair.heartbeatUntilHeard();
+        pair.a.engine.fail("test");
+        waitFor(() -> pair.b.engine.state() == NodeState.IN_TAKEOVER, "B takes over A");
+        pair.b.ok(PDAF, "put a0 5 written-by-b-for-a");
+        pair.b.ok(DAFS, "put b0 6 b-own");
+        pair.a.crash();
+        pair.a.start();
+        assertEquals(NodeState.WAITING_FOR_GIVEBACK, pair.a.engine.state());
+        pair.heartbeatUntilHeard();
+
+        pair.b.crash(); // B dies holding both disks
+        pair.silenceLongerThanWindow();
+        pair.a.engine.tick();
+        assertEquals(NodeState.IN_TAKEOVER, pair.a.engine.state());
+        assertInOrder(pair.a.steps(), "WAITING_FOR_GIVEBACK", "PARTNER_SILENT", "TAKING_OVER", "DISK_CLAIMED", "DISK_CLAIMED",
+                "SECONDARY_PORT_ACTIVATED", "IN_TAKEOVER");
+        assertEquals("<A,A>", pair.a.ownership.state(A_DISK).pair());
+        assertEquals("<A,A>", pair.a.ownership.state(B_DISK).pair());
+        assertEquals("written-by-b-for-a", pair.a.ok(DAFS, "get a0 5"));
+        assertEquals("b-own", pair.a.ok(PDAF, "get b0 6"));
+    }
+
+    @Test
+    void aFencedLoserDoesNotPreemptBackWhileTheLinkStaysCut() {
+        pair.heartbeatUntilHeard();
+        pair.a.engine.cutInterconnect(true);
+        pair.b.engine.cutInterconnect(true);
+        pair.silenceLongerThanWindow();
+        pair.b.engine.tick();
+        pair.a.engine.tick();
+        pair.clock.advance(Duration.ofMillis(300));
+        pair.b.engine.tick();
+        assertEquals(NodeState.WAITING_FOR_GIVEBACK, pair.b.engine.state());
+        for (int i = 0; i < 5; i++) {
+            pair.silenceLongerThanWindow();
+            pair.b.engine.tick();
+            pair.a.engine.tick();
+        }
+        assertEquals(NodeState.WAITING_FOR_GIVEBACK, pair.b.engine.state(), "no ping-pong: the loser stays out");
+        assertEquals(NodeState.IN_TAKEOVER, pair.a.engine.state());
+        assertEquals("<A,A>", pair.a.ownership.state(B_DISK).pair());
+    }
+
+    @Test
     void givebackWaitsForOutstandingRequestsAndIsAbandonedOnTimeout() throws Exception {
         pair.heartbeatUntilHeard();
         pair.a.engine.fail("test");
