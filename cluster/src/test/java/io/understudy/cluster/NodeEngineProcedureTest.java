@@ -175,6 +175,9 @@ class NodeEngineProcedureTest {
             pair.a.engine.tick();
         }
         assertEquals(NodeState.WAITING_FOR_GIVEBACK, pair.b.engine.state(), "no ping-pong: the loser stays out");
+        // Not even an attempt: with real SCSI-3 a fenced node may register again, so the engine must not try.
+        java.util.List<String> b = pair.b.steps();
+        assertFalse(b.subList(b.indexOf("FENCED"), b.size()).contains("TAKING_OVER"), b.toString());
         assertEquals(NodeState.IN_TAKEOVER, pair.a.engine.state());
         assertEquals("<A,A>", pair.a.ownership.state(B_DISK).pair());
     }
