@@ -71,8 +71,21 @@ public enum ErrorCode {
     /** The server's application ran the request and reported an error; not retried. */
     APPLICATION_ERROR(6004, Category.ENGINE);
 
-    /** The broad family an error belongs to. */
-    public enum Category { INPUT, DISCOVERY, TRANSPORT, NAMING, OWNERSHIP, ENGINE }
+    /** The broad family an error belongs to: the thousands digit of its code. */
+    public enum Category {
+        /** 1xxx: a value, a file or a configuration given to the SDK is invalid. */
+        INPUT,
+        /** 2xxx: finding and selecting providers. */
+        DISCOVERY,
+        /** 3xxx: connections, frames and ports. */
+        TRANSPORT,
+        /** 4xxx: resolving names. */
+        NAMING,
+        /** 5xxx: disk ownership, reservations and fencing. */
+        OWNERSHIP,
+        /** 6xxx: the node and client engines. */
+        ENGINE
+    }
 
     private final int code;
     private final Category category;

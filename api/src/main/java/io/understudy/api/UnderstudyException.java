@@ -11,6 +11,7 @@ import java.util.Objects;
  * @since 0.1
  */
 public class UnderstudyException extends RuntimeException {
+    /** Serialization version. */
     private static final long serialVersionUID = 1L;
 
     private final ErrorCode code;

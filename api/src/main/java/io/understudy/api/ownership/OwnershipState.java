@@ -30,7 +30,11 @@ public record OwnershipState(DiskId disk, Optional<NodeId> sectorOwner, Optional
         }
     }
 
-    /** {@return whether both records name {@code node}} */
+    /**
+     * {@return whether both records name {@code node}}
+     *
+     * @param node the node
+     */
     public boolean ownedBy(NodeId node) {
         return sectorOwner.filter(node::equals).isPresent() && reservation.filter(node::equals).isPresent();
     }
