@@ -14,6 +14,7 @@ public class UnderstudyException extends RuntimeException {
     /** Serialization version. */
     private static final long serialVersionUID = 1L;
 
+    /** The stable code. */
     private final ErrorCode code;
 
     /**
