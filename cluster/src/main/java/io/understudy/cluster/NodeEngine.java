@@ -328,7 +328,7 @@ public final class NodeEngine implements AutoCloseable {
         for (DiskId d : settings.ownDisks()) {
             ClaimResult r = ownership.claim(d);
             switch (r) {
-                case ClaimResult.Acquired a -> step(Step.DISK_CLAIMED, d + " " + ownership.state(d).pair() + " epoch " + a.epoch());
+                case ClaimResult.Acquired a -> step(Step.DISK_CLAIMED, d + " " + ownedPair() + " epoch " + a.epoch());
                 case ClaimResult.HeldBy h -> {
                     unmountAll(settings.ownDisks());
                     sawPartnerHoldMyDisks = h.holder().equals(settings.partner());
@@ -448,7 +448,7 @@ public final class NodeEngine implements AutoCloseable {
                 ClaimResult r = claimFromPartner(d);
                 if (r instanceof ClaimResult.Acquired a) {
                     mine.add(d);
-                    step(Step.DISK_CLAIMED, d + " " + ownership.state(d).pair() + " epoch " + a.epoch());
+                    step(Step.DISK_CLAIMED, d + " " + ownedPair() + " epoch " + a.epoch());
                 } else {
                     step(Step.CLAIM_LOST, d + ": " + r);
                     releaseAll(mine);
@@ -475,7 +475,7 @@ public final class NodeEngine implements AutoCloseable {
             switch (r) {
                 case ClaimResult.Acquired a -> {
                     taken.add(d);
-                    step(Step.DISK_CLAIMED, d + " " + ownership.state(d).pair() + " epoch " + a.epoch());
+                    step(Step.DISK_CLAIMED, d + " " + ownedPair() + " epoch " + a.epoch());
                 }
                 case ClaimResult.HeldBy h -> {
                     step(Step.CLAIM_LOST, d + " is held by " + h.holder());
@@ -689,10 +689,17 @@ public final class NodeEngine implements AutoCloseable {
         for (DiskId d : disks) {
             ReleaseResult r = ownership.release(d);
             switch (r) {
-                case ReleaseResult.Released rel -> step(Step.DISK_RELEASED, d + " " + ownership.state(d).pair());
+                // What this release did (the contract: now unowned); a re-read could already see the partner's claim.
+                case ReleaseResult.Released rel -> step(Step.DISK_RELEASED, d + " <U,U>");
                 case ReleaseResult.NotOwner n -> LOG.log(System.Logger.Level.WARNING, "{0}: releasing {1}: not the owner ({2})", name, d, n.holder());
             }
         }
+    }
+
+    /** The pair an {@code Acquired} claim leaves, per the SPI: sector S and the reservation both name this node. */
+    private String ownedPair() {
+        String l = settings.self().label();
+        return "<" + l + "," + l + ">";
     }
 
     private boolean heldByPartner(OwnershipState s) {
