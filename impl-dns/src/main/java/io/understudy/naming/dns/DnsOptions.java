@@ -29,7 +29,9 @@ import org.xbill.DNS.Address;
  * order of RFC 2782; each carries the SRV port, which the transport uses instead of its own mapping. When
  * there is no SRV record (NXDOMAIN or NODATA at the SRV name), the resolver asks for A and then AAAA records of
  * {@code N} itself, and the candidates carry no port. A port name containing {@code .} cannot be one DNS label,
- * so such ports are looked up by address only.
+ * so such ports are looked up by address only. A failed SRV query (SERVFAIL, timeout) fails the lookup rather
+ * than falling back to addresses, so a broken server is reported, not hidden; set {@link #SRV} to false for
+ * servers that mishandle SRV queries.
  *
  * <p><b>Time.</b> One {@code resolve} call takes at most {@link #TIMEOUT}, all servers, tries, search domains
  * and record types included. Each query is sent to each server in turn, {@link #RETRIES} + 1 rounds, each
