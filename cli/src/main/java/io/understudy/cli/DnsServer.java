@@ -103,6 +103,7 @@ final class DnsServer implements AutoCloseable {
         return false;
     }
 
+    @SuppressWarnings("try") // the sockets only prove the port is free
     private static int freePort() throws IOException {
         for (int i = 0; i < 1000; i++) {
             int candidate = 20_000 + ThreadLocalRandom.current().nextInt(12_000);

@@ -36,7 +36,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Fig. 6 through DNS: a {@link FailoverClient} on the real TCP transport resolves {@code FilerA} and, when
- * FilerA dies, the SRV records of {@code _pdaf._tcp.FilerA-failover} from dnsmasq. The first-ranked location
+ * FilerA dies, the SRV records of {@code _pdaf._tcp.FilerA-failover} from dnsmasq; and the client's own cache
+ * keeps a DNS answer for its TTL and no longer. The first-ranked location
  * (FilerB, priority 10) is down, so the client connects to the second (FilerC, priority 20) on the port the
  * SRV record publishes, which differs from the transport's own pDAF number.
  */
@@ -102,6 +103,53 @@ class DnsFailoverClientTest {
         assertTrue(filerC.seen.contains("two"), filerC.seen.toString());
     }
 
+    /**
+     * The SDK's cache honours the TTL DNS gave: the failover name is re-pointed from FilerB to FilerC in DNS
+     * (hosts file rewritten, dnsmasq signalled). While the 3 s TTL lasts, a second failover still goes to FilerB,
+     * which is still serving; once the (injected) clock is past the TTL, the next failover asks DNS again and
+     * goes to FilerC. No JVM cache is involved, and the change needs no record to change *during* a failover.
+     */
+    @Test
+    void aChangedRecordIsUsedOnceItsTtlHasPassedInTheClientsCache() throws Exception {
+        int[] p = freePorts(2);
+        Map<DataAccessPort, Integer> ports = Map.of(DAFS, p[0], PDAF, p[1]);
+        Dnsmasq dns = Dnsmasq.start(dir, List.of("127.0.0.11 FilerA", "127.0.0.12 FilerA-failover"));
+        cleanup.add(dns);
+        Server filerB = server("FilerB", B, ports, PDAF);
+        Server filerC = server("FilerC", C, ports, PDAF);
+        io.understudy.testkit.ManualClock clock = new io.understudy.testkit.ManualClock();
+        List<ClientStep> events = new CopyOnWriteArrayList<>();
+        FailoverClient client = FailoverClient.builder()
+                .server(ServerName.of("FilerA"))
+                .transport(new TcpTransportProvider(), ProviderContext.builder().portNumbers(ports).build())
+                .resolver(new DnsResolverProvider(), ProviderContext.builder().clock(clock).setting("dns.servers", dns.server()).build())
+                .clock(clock)
+                .maxCacheTtl(Duration.ofMinutes(1))
+                .retryBackoff(Duration.ofMillis(5))
+                .maxBackoff(Duration.ofMillis(20))
+                .random(new SplittableRandom(3))
+                .connectTimeout(Duration.ofSeconds(1))
+                .listener(e -> events.add((ClientStep) e))
+                .build();
+        cleanup.add(client);
+
+        // FilerA is down from the start: the client goes to FilerA-failover, which DNS says is FilerB (TTL 3 s).
+        assertEquals("FilerB:one", text(client.call(utf8("one"))));
+        assertTrue(detail(events, ClientStep.Step.NAME_RESOLVED).contains("127.0.0.12"), events.toString());
+
+        dns.rewriteHosts(List.of("127.0.0.11 FilerA", "127.0.0.13 FilerA-failover"), "FilerA-failover", C);
+        clock.advance(Duration.ofSeconds(Dnsmasq.LOCAL_TTL - 1));
+        filerB.dropConnections();  // a second break inside the TTL: the cached answer (FilerB, still serving) is used
+        assertEquals("FilerB:two", text(client.call(utf8("two"))));
+
+        clock.advance(Duration.ofSeconds(2)); // past the 3 s TTL of the first answer
+        filerB.dropConnections();
+        assertEquals("FilerC:three", text(client.call(utf8("three"))));
+        assertTrue(detail(events, ClientStep.Step.NAME_RESOLVED).contains("127.0.0.13"), events.toString());
+        assertEquals(List.of("one", "two"), filerB.seen);
+        assertEquals(List.of("three"), filerC.seen);
+    }
+
     private static String detail(List<ClientStep> events, ClientStep.Step step) {
         return events.stream().filter(e -> e.step() == step).reduce((a, b) -> b)
                 .orElseThrow(() -> new AssertionError("no " + step + " in " + events)).detail();
@@ -119,6 +167,7 @@ class DnsFailoverClientTest {
         private final Transport transport;
         private final Listener listener;
         private final Thread acceptor;
+        private final java.util.Set<Connection> open = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
         Server(String name, InetAddress bind, Map<DataAccessPort, Integer> ports, DataAccessPort port) {
             transport = new TcpTransportProvider().open(ProviderContext.builder().portNumbers(ports)
@@ -132,6 +181,7 @@ class DnsFailoverClientTest {
                     } catch (UnderstudyException e) {
                         return;
                     }
+                    open.add(c);
                     Thread.ofVirtual().name(name + "-conn").start(() -> {
                         try {
                             while (true) {
@@ -148,12 +198,22 @@ class DnsFailoverClientTest {
             });
         }
 
+        /** Closes every open connection and keeps listening (a break the client must recover from). */
+        void dropConnections() {
+            open.forEach(Connection::close);
+            open.clear();
+        }
+
         @Override
-        public void close() throws InterruptedException {
+        public void close() {
             listener.close();
             transport.close();
-            if (!acceptor.join(Duration.ofSeconds(5))) {
-                throw new AssertionError("acceptor did not stop within 5 s");
+            try {
+                if (!acceptor.join(Duration.ofSeconds(5))) {
+                    throw new AssertionError("acceptor did not stop within 5 s");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
         }
     }

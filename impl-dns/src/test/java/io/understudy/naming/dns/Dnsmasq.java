@@ -197,6 +197,7 @@ final class Dnsmasq implements AutoCloseable {
     }
 
     /** A port free for both UDP and TCP on 127.0.0.1, below the ephemeral range so nothing else takes it meanwhile. */
+    @SuppressWarnings("try") // the sockets only prove the port is free
     static int freePort() throws IOException {
         Random random = new Random();
         for (int i = 0; i < 1000; i++) {
