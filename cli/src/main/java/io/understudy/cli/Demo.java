@@ -67,20 +67,28 @@ final class Demo implements AutoCloseable {
     private Deployment deployment;
     private Transport admin;
 
+    private final ProcessCluster.Naming naming;
+
     Demo(PrintStream out, boolean keep) throws IOException {
+        this(out, keep, ProcessCluster.Naming.HOSTS);
+    }
+
+    Demo(PrintStream out, boolean keep, ProcessCluster.Naming naming) throws IOException {
         this.out = out;
         this.keep = keep;
+        this.naming = naming;
         this.dir = Files.createTempDirectory("understudy-demo-");
         this.timeline = new Timeline(Instant.now(), out);
     }
 
     Result run() throws Exception {
-        cluster = new ProcessCluster(dir, timeline, events);
+        cluster = new ProcessCluster(dir, timeline, events, naming);
         closeables.add(cluster);
         deployment = cluster.deployment();
         admin = cluster.admin();
 
-        timeline.banner("Two filers as separate processes on loopback: hosts file, TCP, file-backed disks in " + dir);
+        timeline.banner("Two filers as separate processes on loopback: " + (naming == ProcessCluster.Naming.DNS ? "DNS (dnsmasq)" : "hosts file")
+                + ", TCP, file-backed disks in " + dir);
         cluster.start(A);
         cluster.start(B);
         await(() -> cluster.state(A).equals("NORMAL") && cluster.state(B).equals("NORMAL"), "FilerA and FilerB serve (NORMAL)");

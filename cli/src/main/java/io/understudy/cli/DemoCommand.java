@@ -12,10 +12,23 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--keep", description = "Keep the demo's directory (configuration, hosts file, disks, node logs).")
     boolean keep;
 
+    @Option(names = "--naming", defaultValue = "hosts", paramLabel = "hosts|dns",
+            description = "How clients resolve FilerA-failover: hosts (a hosts file, the default) or dns (a dnsmasq started on 127.0.0.1 with the same names and pDAF SRV records).")
+    String naming;
+
     @Override
     public Integer call() throws Exception {
+        ProcessCluster.Naming mode = switch (naming) {
+            case "hosts" -> ProcessCluster.Naming.HOSTS;
+            case "dns" -> ProcessCluster.Naming.DNS;
+            default -> null;
+        };
+        if (mode == null) {
+            System.err.println("demo: --naming must be hosts or dns, not '" + naming + "'");
+            return 2;
+        }
         Demo.Result r;
-        try (Demo demo = new Demo(System.out, keep)) {
+        try (Demo demo = new Demo(System.out, keep, mode)) {
             Thread hook = new Thread(demo::close, "demo-cleanup");
             Runtime.getRuntime().addShutdownHook(hook);
             try {

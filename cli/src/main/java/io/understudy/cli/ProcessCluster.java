@@ -23,7 +23,8 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * FilerA (127.0.0.11) and FilerB (127.0.0.12) as separate {@code understudy node} processes on loopback with
- * the embedded defaults: a hosts file, TCP, file-backed disks, all in one directory. Each process's event
+ * the embedded defaults: a hosts file (or, with {@link Naming#DNS}, a dnsmasq serving it), TCP, file-backed
+ * disks, all in one directory. Each process's event
  * lines go onto a timeline and into an event list; everything it prints goes into {@code <name>.log}.
  * Used by the demo and by the real-process tests.
  */
@@ -35,12 +36,34 @@ final class ProcessCluster implements AutoCloseable {
     private final Map<String, NodeProcess> nodes = new ConcurrentHashMap<>();
     private final Deployment deployment;
     private final Transport admin;
+    private final Naming naming;
+    private DnsServer dns;
+
+    /** The name service the demo's clients resolve through. */
+    enum Naming {
+        /** The embedded default: a hosts file ({@code naming.resolvers: [hosts]}). */
+        HOSTS,
+        /** A real DNS server (dnsmasq on 127.0.0.1) with the same names and SRV records for pDAF ({@code [dns]}). */
+        DNS
+    }
 
     ProcessCluster(Path dir, Timeline timeline, List<String> events) throws IOException {
+        this(dir, timeline, events, Naming.HOSTS);
+    }
+
+    ProcessCluster(Path dir, Timeline timeline, List<String> events, Naming naming) throws IOException {
         this.dir = dir;
         this.timeline = timeline;
         this.events = events;
-        this.deployment = Deployment.load(writeConfig(freePorts()));
+        this.naming = naming;
+        try {
+            this.deployment = Deployment.load(writeConfig(freePorts()));
+        } catch (IOException | RuntimeException e) {
+            if (dns != null) {
+                dns.close();
+            }
+            throw e;
+        }
         this.admin = deployment.adminTransport();
     }
 
@@ -84,9 +107,7 @@ final class ProcessCluster implements AutoCloseable {
                 naming:
                   convention: suffix
                   value: -failover
-                  resolvers: [hosts]
-                  options:
-                    hosts.file: %s
+                %s
                 transport:
                   provider: tcp
                   ports: {DAFS: %d, pDAF: %d}
@@ -101,8 +122,25 @@ final class ProcessCluster implements AutoCloseable {
                   retryBackoff: 20ms
                   maxBackoff: 200ms
                   failoverBudget: 30s
-                """.formatted(ports[2], ports[3], hosts, ports[0], ports[1], dir.resolve("disks")));
+                """.formatted(ports[2], ports[3], namingConfig(hosts, ports[1]), ports[0], ports[1], dir.resolve("disks")));
         return config;
+    }
+
+    /** The resolver lines of the configuration; for DNS, starts dnsmasq with the hosts file and pDAF SRV records. */
+    private String namingConfig(Path hosts, int pdaf) throws IOException {
+        if (naming == Naming.HOSTS) {
+            return "  resolvers: [hosts]\n  options:\n    hosts.file: " + hosts;
+        }
+        try {
+            // _pdaf._tcp.FilerA-failover -> FilerB on pDAF: the partner's secondary port, published in DNS.
+            dns = DnsServer.start(dir, hosts, List.of("_pdaf._tcp.FilerA-failover,FilerB," + pdaf + ",10,0",
+                    "_pdaf._tcp.FilerB-failover,FilerA," + pdaf + ",10,0"), "FilerA-failover");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while starting dnsmasq", e);
+        }
+        timeline.now("demo", "dnsmasq serves the demo's names and pDAF SRV records on " + dns.server());
+        return "  resolvers: [dns]\n  options:\n    dns.servers: \"" + dns.server() + "\"\n    dns.timeout: 1s";
     }
 
     /** Starts (or restarts) a node process. */
@@ -206,5 +244,8 @@ final class ProcessCluster implements AutoCloseable {
             }
         }
         nodes.clear();
+        if (dns != null) {
+            dns.close();
+        }
     }
 }

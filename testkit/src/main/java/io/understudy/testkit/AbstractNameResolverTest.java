@@ -447,11 +447,15 @@ public abstract class AbstractNameResolverTest {
         return all;
     }
 
-    /** Outcome and addresses, comparable across threads. */
-    private static String summary(Resolution r) {
+    /**
+     * Outcome and addresses, comparable across threads; candidates in order, or sorted where
+     * {@link #preservesOrder()} says the source may rotate them (a DNS server's round robin).
+     */
+    private String summary(Resolution r) {
         return switch (r) {
             case null -> "null";
-            case Resolution.Resolved ok -> "resolved " + ok.candidates();
+            case Resolution.Resolved ok -> "resolved " + (preservesOrder() ? ok.candidates().toString()
+                    : ok.candidates().stream().map(Endpoint::describe).sorted().toList().toString());
             case Resolution.NotFound nf -> "not found";
             case Resolution.Failed f -> "failed: " + f.reason();
         };
