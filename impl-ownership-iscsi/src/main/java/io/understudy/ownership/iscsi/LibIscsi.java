@@ -105,7 +105,7 @@ final class LibIscsi {
         return linker.downcallHandle(sym, fd);
     }
 
-    private record Probe(LibIscsi lib, Availability availability) {
+    record Probe(LibIscsi lib, Availability availability) {
     }
 
     private static final class Holder {
@@ -113,10 +113,14 @@ final class LibIscsi {
     }
 
     private static Probe probe() {
-        if (Boolean.getBoolean(DISABLE_PROPERTY)) {
+        return probe(Boolean.getBoolean(DISABLE_PROPERTY), System.getProperty(LIBRARY_PROPERTY, LIBRARY));
+    }
+
+    /** The probe itself, for the JVM's one probe and for tests of other library names; never throws. */
+    static Probe probe(boolean disabled, String name) {
+        if (disabled) {
             return new Probe(null, Availability.unavailable("switched off by -D" + DISABLE_PROPERTY + "=true"));
         }
-        String name = System.getProperty(LIBRARY_PROPERTY, LIBRARY);
         try {
             SymbolLookup lookup = SymbolLookup.libraryLookup(name, Arena.global());
             return new Probe(new LibIscsi(lookup), Availability.available());
