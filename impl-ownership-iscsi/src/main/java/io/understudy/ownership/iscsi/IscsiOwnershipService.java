@@ -75,6 +75,7 @@ final class IscsiOwnershipService implements OwnershipService {
                 throw session.failure("the LUN has " + blocks + " blocks of " + blockSize
                         + " bytes, too few for sector S at LBA " + sectorLba + ", its directory and a data area", null);
             }
+            session.onReconnect(x -> recover(this));
             SectorS s = sectorS(this);
             this.birth = s.epoch();
             // Losing this first registration to a concurrent preempt is not an error: the node is fenced.
@@ -388,6 +389,28 @@ final class IscsiOwnershipService implements OwnershipService {
                     ? resolve(d, holder.getAsLong(), sec) : self), sec.epoch()));
         }
         return Optional.empty();
+    }
+
+    /**
+     * After a reconnect: tgtd (and SPC, for a new ISID) treats the new connection as a new I_T nexus, which
+     * is not registered although this node's key is still listed for the old one. If the key is still
+     * there (nobody preempted it), register the new nexus with it and, if the key held the reservation,
+     * PREEMPT the key with itself, which moves the reservation to the new nexus and drops the dead one.
+     * Both steps are arbitrated by the target: a preempt by another node that lands in between removes the
+     * new registration too (PREEMPT removes every nexus registered with the key), and then the PREEMPT here
+     * conflicts and this node is fenced. Runs under the session's lock, so no write of this node runs between.
+     */
+    private void recover(Disk d) {
+        Scsi.Keys keys = d.session.readKeys();
+        if (!keys.keys().contains(d.key)) {
+            return; // preempted or cleared while away: stay unregistered (fenced, or re-register on the next claim)
+        }
+        d.session.reserveOut(Scsi.PR_OUT_REGISTER, 0, 0, d.key); // a conflict means this nexus is registered already
+        Scsi.Reservation r = d.session.readReservation();
+        if (r.holder().isPresent() && r.holder().getAsLong() == d.key
+                && !d.session.reserveOut(Scsi.PR_OUT_PREEMPT, Scsi.PR_TYPE_WRITE_EXCLUSIVE_REGISTRANTS_ONLY, d.key, d.key)) {
+            d.session.reserveOut(Scsi.PR_OUT_REGISTER, 0, d.key, 0); // lost the race: leave no registration behind
+        }
     }
 
     /** {@return the node that registered {@code key}} */

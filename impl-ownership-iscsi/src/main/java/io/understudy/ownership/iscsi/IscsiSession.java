@@ -28,9 +28,11 @@ final class IscsiSession implements AutoCloseable {
     private final IscsiTarget target;
     private final String initiator;
     private final ReentrantLock lock = new ReentrantLock();
-    private MemorySegment ctx; // guarded by lock; NULL once closed
+    private MemorySegment ctx; // guarded by lock; null once closed, or while a lost session could not be re-established
+    private boolean closed; // guarded by lock
     private int reconnects; // guarded by lock
     private int unitAttentions; // guarded by lock
+    private volatile java.util.function.Consumer<IscsiSession> onReconnect = s -> { };
 
     /** What a command returned: its status, sense, and a copy of its data-in bytes. */
     record Result(int status, int senseKey, int ascq, ByteBuffer data) {
@@ -57,6 +59,14 @@ final class IscsiSession implements AutoCloseable {
         }
     }
 
+    /**
+     * Sets what runs, under this session's lock and before the interrupted command is retried, after the
+     * session was re-established.
+     */
+    void onReconnect(java.util.function.Consumer<IscsiSession> hook) {
+        this.onReconnect = hook;
+    }
+
     String initiator() {
         return initiator;
     }
@@ -77,6 +87,9 @@ final class IscsiSession implements AutoCloseable {
                 check(c, (int) lib.setSessionType.invokeExact(c, LibIscsi.ISCSI_SESSION_NORMAL), "set the session type");
                 check(c, (int) lib.setHeaderDigest.invokeExact(c, LibIscsi.ISCSI_HEADER_DIGEST_NONE), "set the header digest");
                 check(c, (int) lib.setTimeout.invokeExact(c, target.timeoutSeconds()), "set the command timeout");
+                // Reconnects are this class's business: a new connection may be a new I_T nexus to the target,
+                // whose registration must be restored (or found preempted) before any other command runs.
+                lib.setNoAutoReconnect.invokeExact(c, 1);
                 int rc = (int) lib.fullConnectSync.invokeExact(c, a.allocateFrom(target.portal()), target.lun());
                 if (rc != 0) {
                     throw failure("cannot connect and log in as " + initiator + ": " + error(c)
@@ -127,8 +140,11 @@ final class IscsiSession implements AutoCloseable {
         try {
             Result last = null;
             for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-                if (ctx == null) {
+                if (closed) {
                     throw new UnderstudyException(ErrorCode.CLOSED, "iSCSI " + target + ": the session of " + initiator + " is closed");
+                }
+                if (ctx == null) {
+                    reconnect(name, new Result(Scsi.STATUS_ERROR, 0, 0, ByteBuffer.allocate(0)));
                 }
                 last = once(call);
                 switch (last.outcome()) {
@@ -176,19 +192,29 @@ final class IscsiSession implements AutoCloseable {
         }
     }
 
+    /**
+     * Replaces a lost connection by a new login with the same initiator name. libiscsi's own
+     * {@code iscsi_reconnect_sync} gives up on the UNIT ATTENTION (power on or reset) that a target reports
+     * to a re-established nexus, so this logs in afresh instead; either way the target sees a new I_T nexus.
+     */
     private void reconnect(String name, Result lost) {
         reconnects++;
-        try {
-            int rc = (int) lib.reconnectSync.invokeExact(ctx);
-            if (rc != 0) {
-                throw failure(name + " lost the session (" + Scsi.describe(lost.status(), 0, 0) + ": " + error(ctx)
-                        + ") and the reconnect failed: " + error(ctx), null);
+        MemorySegment old = ctx;
+        ctx = null;
+        if (old != null) {
+            try {
+                int ignored = (int) lib.destroyContext.invokeExact(old);
+            } catch (Throwable ignored) {
+                // the connection is gone already
             }
-        } catch (UnderstudyException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw failure("reconnect failed: " + t, t);
         }
+        try {
+            ctx = createAndConnect();
+        } catch (UnderstudyException e) {
+            throw failure(name + " lost the session (" + Scsi.describe(lost.status(), 0, 0) + ") and logging in again failed: "
+                    + e.getMessage(), e);
+        }
+        onReconnect.accept(this);
     }
 
     /** {@return how many times this session was re-established} */
@@ -320,11 +346,15 @@ final class IscsiSession implements AutoCloseable {
     public void close() {
         lock.lock();
         try {
-            if (ctx == null) {
+            if (closed) {
                 return;
             }
+            closed = true;
             MemorySegment c = ctx;
             ctx = null;
+            if (c == null) {
+                return;
+            }
             try {
                 int ignored = (int) lib.logoutSync.invokeExact(c);
             } catch (Throwable ignored) {

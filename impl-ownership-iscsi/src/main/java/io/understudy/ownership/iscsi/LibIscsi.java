@@ -61,6 +61,7 @@ final class LibIscsi {
     final MethodHandle setSessionType;
     final MethodHandle setHeaderDigest;
     final MethodHandle setTimeout;
+    final MethodHandle setNoAutoReconnect;
     final MethodHandle fullConnectSync;
     final MethodHandle reconnectSync;
     final MethodHandle logoutSync;
@@ -81,6 +82,7 @@ final class LibIscsi {
         setSessionType = bind(linker, lib, "iscsi_set_session_type", FunctionDescriptor.of(I, P, I));
         setHeaderDigest = bind(linker, lib, "iscsi_set_header_digest", FunctionDescriptor.of(I, P, I));
         setTimeout = bind(linker, lib, "iscsi_set_timeout", FunctionDescriptor.of(I, P, I));
+        setNoAutoReconnect = bind(linker, lib, "iscsi_set_noautoreconnect", FunctionDescriptor.ofVoid(P, I));
         fullConnectSync = bind(linker, lib, "iscsi_full_connect_sync", FunctionDescriptor.of(I, P, P, I));
         reconnectSync = bind(linker, lib, "iscsi_reconnect_sync", FunctionDescriptor.of(I, P));
         logoutSync = bind(linker, lib, "iscsi_logout_sync", FunctionDescriptor.of(I, P));
