@@ -33,11 +33,6 @@ class IscsiOwnershipConformanceTest extends AbstractOwnershipTest {
     }
 
     @Override
-    protected int raceRounds() {
-        return 20;
-    }
-
-    @Override
     protected OwnershipService open(NodeId node) {
         return new IscsiOwnershipProvider().open(ProviderContext.builder()
                 .nodeName(node.name())

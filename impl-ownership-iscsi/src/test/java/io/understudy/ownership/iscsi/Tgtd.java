@@ -61,6 +61,12 @@ final class Tgtd {
                 return tool + " is not installed (package tgt)";
             }
         }
+        // tgtd's management socket lives in /var/run/tgtd, which only root may create or write.
+        Path run = Path.of("/var/run/tgtd");
+        boolean root = "root".equals(System.getProperty("user.name"));
+        if (!root && !(Files.isDirectory(run) && Files.isWritable(run))) {
+            return "tgtd needs root (or a writable /var/run/tgtd) for its management socket";
+        }
         return null;
     }
 
