@@ -64,10 +64,23 @@ final class Demo implements AutoCloseable {
     private final List<Writer> writers = new ArrayList<>();
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private ProcessCluster cluster;
+    private final String disks;
     private Deployment deployment;
     private Transport admin;
 
     Demo(PrintStream out, boolean keep) throws IOException {
+        this(out, keep, "file");
+    }
+
+    /**
+     * @param disks {@code file} (file-backed disks in the demo's directory) or {@code iscsi} (LUNs of a
+     *              private tgtd: sector S and SCSI-3 persistent reservations on a real target)
+     */
+    Demo(PrintStream out, boolean keep, String disks) throws IOException {
+        if (!disks.equals("file") && !disks.equals("iscsi")) {
+            throw new IllegalArgumentException("--disks must be file or iscsi, not " + disks);
+        }
+        this.disks = disks;
         this.out = out;
         this.keep = keep;
         this.dir = Files.createTempDirectory("understudy-demo-");
@@ -75,12 +88,29 @@ final class Demo implements AutoCloseable {
     }
 
     Result run() throws Exception {
-        cluster = new ProcessCluster(dir, timeline, events);
+        String what = "file-backed disks in " + dir;
+        String ownership = null;
+        if (disks.equals("iscsi")) {
+            String missing = DemoIscsiTarget.missing();
+            if (missing != null) {
+                throw new IllegalStateException("demo --disks iscsi: " + missing);
+            }
+            DemoIscsiTarget target;
+            try {
+                target = DemoIscsiTarget.start(dir, 64L << 20);
+            } catch (IOException e) {
+                throw new IllegalStateException("demo --disks iscsi: cannot start the iSCSI target: " + e.getMessage(), e);
+            }
+            closeables.add(target);
+            ownership = target.ownershipYaml();
+            what = "iSCSI disks (" + target.describe() + "), sector S and SCSI-3 persistent reservations on the target";
+        }
+        cluster = new ProcessCluster(dir, timeline, events, ownership);
         closeables.add(cluster);
         deployment = cluster.deployment();
         admin = cluster.admin();
 
-        timeline.banner("Two filers as separate processes on loopback: hosts file, TCP, file-backed disks in " + dir);
+        timeline.banner("Two filers as separate processes on loopback: hosts file, TCP, " + what);
         cluster.start(A);
         cluster.start(B);
         await(() -> cluster.state(A).equals("NORMAL") && cluster.state(B).equals("NORMAL"), "FilerA and FilerB serve (NORMAL)");

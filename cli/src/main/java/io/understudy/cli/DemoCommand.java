@@ -12,10 +12,18 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--keep", description = "Keep the demo's directory (configuration, hosts file, disks, node logs).")
     boolean keep;
 
+    @Option(names = "--disks", defaultValue = "file", description = "Where the filers' disks live: file (files in the demo's directory,"
+            + " the default) or iscsi (two LUNs of a private tgtd on 127.0.0.1; needs tgt, libiscsi7 and root).")
+    String disks;
+
     @Override
     public Integer call() throws Exception {
+        if (!disks.equals("file") && !disks.equals("iscsi")) {
+            System.err.println("demo: --disks must be file or iscsi, not '" + disks + "'");
+            return 2;
+        }
         Demo.Result r;
-        try (Demo demo = new Demo(System.out, keep)) {
+        try (Demo demo = new Demo(System.out, keep, disks)) {
             Thread hook = new Thread(demo::close, "demo-cleanup");
             Runtime.getRuntime().addShutdownHook(hook);
             try {

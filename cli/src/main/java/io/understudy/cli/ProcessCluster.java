@@ -35,11 +35,21 @@ final class ProcessCluster implements AutoCloseable {
     private final Map<String, NodeProcess> nodes = new ConcurrentHashMap<>();
     private final Deployment deployment;
     private final Transport admin;
+    private final String ownership;
 
     ProcessCluster(Path dir, Timeline timeline, List<String> events) throws IOException {
+        this(dir, timeline, events, null);
+    }
+
+    /**
+     * A cluster whose configuration's {@code ownership:} section is {@code ownership} (YAML, indented by two
+     * spaces, with the {@code ownership:} line); file-backed disks in {@code dir} when null.
+     */
+    ProcessCluster(Path dir, Timeline timeline, List<String> events, String ownership) throws IOException {
         this.dir = dir;
         this.timeline = timeline;
         this.events = events;
+        this.ownership = ownership;
         this.deployment = Deployment.load(writeConfig(freePorts()));
         this.admin = deployment.adminTransport();
     }
@@ -90,19 +100,28 @@ final class ProcessCluster implements AutoCloseable {
                 transport:
                   provider: tcp
                   ports: {DAFS: %d, pDAF: %d}
-                ownership:
-                  provider: file
-                  options:
-                    file.directory: %s
-                    file.create: "filera-vol0:64MiB,filerb-vol0:64MiB"
+                %s
                 client:
                   server: FilerA
                   primaryRetries: 2
                   retryBackoff: 20ms
                   maxBackoff: 200ms
                   failoverBudget: 30s
-                """.formatted(ports[2], ports[3], hosts, ports[0], ports[1], dir.resolve("disks")));
+                """.formatted(ports[2], ports[3], hosts, ports[0], ports[1], ownershipSection().strip()));
         return config;
+    }
+
+    private String ownershipSection() {
+        if (ownership != null) {
+            return ownership;
+        }
+        return """
+                ownership:
+                  provider: file
+                  options:
+                    file.directory: %s
+                    file.create: "filera-vol0:64MiB,filerb-vol0:64MiB"
+                """.formatted(dir.resolve("disks"));
     }
 
     /** Starts (or restarts) a node process. */
