@@ -59,6 +59,15 @@ public final class IscsiOwnershipProvider extends OwnershipProvider {
         return ID;
     }
 
+    /**
+     * {@return 3: below the embedded {@code file} provider's 5} This provider needs explicit configuration
+     * ({@code iscsi.disks}), so it is chosen by id ({@code ownership.provider: iscsi}), never by default.
+     */
+    @Override
+    public int priority() {
+        return 3;
+    }
+
     /** {@return available where libiscsi loads; otherwise the reason and the package to install}; never throws */
     @Override
     public Availability availability() {

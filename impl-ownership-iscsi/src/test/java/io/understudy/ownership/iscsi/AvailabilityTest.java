@@ -51,7 +51,7 @@ class AvailabilityTest {
         } else {
             assertFalse(a.isAvailable());
         }
-        assertTrue(new IscsiOwnershipProvider().toString().startsWith("iscsi(priority 5, "), new IscsiOwnershipProvider().toString());
+        assertTrue(new IscsiOwnershipProvider().toString().startsWith("iscsi(priority 3, "), new IscsiOwnershipProvider().toString());
     }
 
     @Test
