@@ -205,8 +205,10 @@ final class IscsiOwnershipService implements OwnershipService {
             if (!got) {
                 return lost(d, "claim");
             }
-            long epoch = s.sector().epoch() + 1;
-            SectorS old = s.sector();
+            // Holding the reservation now, read sector S again: a claim that finished between the snapshot and
+            // the RESERVE/PREEMPT above wrote a newer epoch, and every Acquired must exceed it.
+            SectorS old = newer(s.sector(), sectorS(d));
+            long epoch = old.epoch() + 1;
             boolean keepFence = old.owner().filter(o -> o.name().equals(self.name())).isPresent();
             SectorS next = new SectorS(Optional.of(self), epoch, clock.instant().toEpochMilli(), d.key, old.releases(),
                     keepFence ? old.fenced() : Optional.empty(), keepFence ? old.fenceEpoch() : 0);
@@ -245,8 +247,9 @@ final class IscsiOwnershipService implements OwnershipService {
             if (!ok || !preemptKeysOf(d, s.keys().keys(), failedOwner)) {
                 return lost(d, "preempt");
             }
-            long epoch = s.sector().epoch() + 1;
-            SectorS next = new SectorS(Optional.of(self), epoch, clock.instant().toEpochMilli(), d.key, s.sector().releases(),
+            SectorS old = newer(s.sector(), sectorS(d)); // as in claim: an epoch written meanwhile must be exceeded
+            long epoch = old.epoch() + 1;
+            SectorS next = new SectorS(Optional.of(self), epoch, clock.instant().toEpochMilli(), d.key, old.releases(),
                     Optional.of(failedOwner), epoch);
             if (!writeSectorS(d, next)) {
                 return lost(d, "preempt");
@@ -260,6 +263,10 @@ final class IscsiOwnershipService implements OwnershipService {
             }
             return new ClaimResult.Acquired(disk, epoch);
         }
+    }
+
+    private static SectorS newer(SectorS a, SectorS b) {
+        return b.epoch() > a.epoch() || b.releases() > a.releases() ? b : a;
     }
 
     private boolean preemptKeysOf(Disk d, List<Long> keys, NodeId victim) {

@@ -152,7 +152,8 @@ final class IscsiSession implements AutoCloseable {
                         return last;
                     }
                     case UNIT_ATTENTION -> unitAttentions++;
-                    case TRANSIENT -> Thread.onSpinWait();
+                    // BUSY, TASK SET FULL, NOT READY: back off a little (1, 2, 4 ... ms), bounded by MAX_ATTEMPTS.
+                    case TRANSIENT -> java.util.concurrent.locks.LockSupport.parkNanos(1_000_000L << Math.min(attempt, 7));
                     case SESSION_LOST -> reconnect(name, last);
                 }
             }

@@ -141,6 +141,54 @@ class FencingOnTargetTest {
         assertArrayEquals("served by B".getBytes(StandardCharsets.US_ASCII), backing(dataOffset() + 100, 11));
     }
 
+    /** A re-claim racing a takeover: whatever both get, no two Acquired share an epoch, and the state has the last. */
+    @Test
+    void aReclaimRacingATakeoverNeverRepeatsAnEpoch() throws Exception {
+        IscsiOwnershipService a = open(A);
+        IscsiOwnershipService b = open(B);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            for (int round = 0; round < 15; round++) {
+                IscsiOwnershipService owner = round % 2 == 0 ? a : b;
+                IscsiOwnershipService taker = owner == a ? b : a;
+                if (owner.isFenced(D0)) {
+                    // the previous round's loser: giveback by the winner lifts the fence
+                    assertInstanceOf(ReleaseResult.Released.class, taker.release(D0));
+                }
+                ClaimResult first = owner.claim(D0);
+                assertInstanceOf(ClaimResult.Acquired.class, first, "round " + round);
+                java.util.concurrent.CyclicBarrier go = new java.util.concurrent.CyclicBarrier(2);
+                var reclaim = pool.submit(() -> {
+                    go.await();
+                    return owner.claim(D0);
+                });
+                var takeover = pool.submit(() -> {
+                    go.await();
+                    return taker.preempt(D0, owner.self());
+                });
+                List<Long> epochs = new ArrayList<>();
+                for (ClaimResult r : List.of(reclaim.get(30, java.util.concurrent.TimeUnit.SECONDS),
+                        takeover.get(30, java.util.concurrent.TimeUnit.SECONDS))) {
+                    if (r instanceof ClaimResult.Acquired got) {
+                        epochs.add(got.epoch());
+                    }
+                }
+                String where = "round " + round + ": epochs " + epochs + ", state " + a.state(D0);
+                assertTrue(!epochs.isEmpty(), where);
+                assertEquals(epochs.size(), epochs.stream().distinct().count(), "two Acquired with one epoch; " + where);
+                assertEquals(epochs.stream().mapToLong(Long::longValue).max().getAsLong(), a.state(D0).epoch(), where);
+                assertTrue(epochs.stream().allMatch(e -> e > ((ClaimResult.Acquired) first).epoch()), where);
+                // Leave the disk with the taker, as after a takeover, for the next round.
+                if (!a.state(D0).ownedBy(taker.self())) {
+                    assertInstanceOf(ClaimResult.Acquired.class, taker.preempt(D0, owner.self()), where);
+                }
+                assertInstanceOf(ReleaseResult.Released.class, taker.release(D0), where);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     private void dropConnections() {
         Tgtd.Result conns = tgtd.admin(true, "--op", "show", "--mode", "conn", "--tid", Integer.toString(target.tid));
         Matcher m = Pattern.compile("Session: (\\d+)").matcher(conns.output());
