@@ -67,28 +67,65 @@ final class Demo implements AutoCloseable {
     private Deployment deployment;
     private Transport admin;
 
-    private final ProcessCluster.Naming naming;
+    private final Options options;
 
     Demo(PrintStream out, boolean keep) throws IOException {
-        this(out, keep, ProcessCluster.Naming.HOSTS);
+        this(out, keep, Options.defaults());
     }
 
-    Demo(PrintStream out, boolean keep, ProcessCluster.Naming naming) throws IOException {
+    /**
+     * The demo's choices beyond the embedded defaults.
+     *
+     * @param naming the clients' name service: a hosts file (default) or DNS (a private dnsmasq)
+     * @param disks  {@code file} (file-backed disks in the demo's directory, default) or {@code iscsi} (LUNs
+     *               of a private tgtd: sector S and SCSI-3 persistent reservations on a real target)
+     */
+    record Options(ProcessCluster.Naming naming, String disks) {
+        /** Validates the choices. */
+        Options {
+            if (!disks.equals("file") && !disks.equals("iscsi")) {
+                throw new IllegalArgumentException("--disks must be file or iscsi, not " + disks);
+            }
+        }
+
+        static Options defaults() {
+            return new Options(ProcessCluster.Naming.HOSTS, "file");
+        }
+    }
+
+    Demo(PrintStream out, boolean keep, Options options) throws IOException {
         this.out = out;
         this.keep = keep;
-        this.naming = naming;
+        this.options = options;
         this.dir = Files.createTempDirectory("understudy-demo-");
         this.timeline = new Timeline(Instant.now(), out);
     }
 
     Result run() throws Exception {
-        cluster = new ProcessCluster(dir, timeline, events, naming);
+        String what = "file-backed disks in " + dir;
+        String ownership = null;
+        if (options.disks().equals("iscsi")) {
+            String missing = DemoIscsiTarget.missing();
+            if (missing != null) {
+                throw new IllegalStateException("demo --disks iscsi: " + missing);
+            }
+            DemoIscsiTarget target;
+            try {
+                target = DemoIscsiTarget.start(dir, 64L << 20);
+            } catch (IOException e) {
+                throw new IllegalStateException("demo --disks iscsi: cannot start the iSCSI target: " + e.getMessage(), e);
+            }
+            closeables.add(target);
+            ownership = target.ownershipYaml();
+            what = "iSCSI disks (" + target.describe() + "), sector S and SCSI-3 persistent reservations on the target";
+        }
+        cluster = new ProcessCluster(dir, timeline, events, new ProcessCluster.Setup(options.naming(), ownership));
         closeables.add(cluster);
         deployment = cluster.deployment();
         admin = cluster.admin();
 
-        timeline.banner("Two filers as separate processes on loopback: " + (naming == ProcessCluster.Naming.DNS ? "DNS (dnsmasq)" : "hosts file")
-                + ", TCP, file-backed disks in " + dir);
+        timeline.banner("Two filers as separate processes on loopback: "
+                + (options.naming() == ProcessCluster.Naming.DNS ? "DNS (dnsmasq)" : "hosts file") + ", TCP, " + what);
         cluster.start(A);
         cluster.start(B);
         await(() -> cluster.state(A).equals("NORMAL") && cluster.state(B).equals("NORMAL"), "FilerA and FilerB serve (NORMAL)");

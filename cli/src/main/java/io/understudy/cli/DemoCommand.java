@@ -16,6 +16,10 @@ final class DemoCommand implements Callable<Integer> {
             description = "How clients resolve FilerA-failover: hosts (a hosts file, the default) or dns (a dnsmasq started on 127.0.0.1 with the same names and pDAF SRV records).")
     String naming;
 
+    @Option(names = "--disks", defaultValue = "file", paramLabel = "file|iscsi", description = "Where the filers' disks live: file (files in the demo's directory,"
+            + " the default) or iscsi (two LUNs of a private tgtd on 127.0.0.1; needs tgt, libiscsi7 and root).")
+    String disks;
+
     @Override
     public Integer call() throws Exception {
         ProcessCluster.Naming mode = switch (naming) {
@@ -27,8 +31,12 @@ final class DemoCommand implements Callable<Integer> {
             System.err.println("demo: --naming must be hosts or dns, not '" + naming + "'");
             return 2;
         }
+        if (!disks.equals("file") && !disks.equals("iscsi")) {
+            System.err.println("demo: --disks must be file or iscsi, not '" + disks + "'");
+            return 2;
+        }
         Demo.Result r;
-        try (Demo demo = new Demo(System.out, keep, mode)) {
+        try (Demo demo = new Demo(System.out, keep, new Demo.Options(mode, disks))) {
             Thread hook = new Thread(demo::close, "demo-cleanup");
             Runtime.getRuntime().addShutdownHook(hook);
             try {

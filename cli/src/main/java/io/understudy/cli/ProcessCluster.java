@@ -36,7 +36,7 @@ final class ProcessCluster implements AutoCloseable {
     private final Map<String, NodeProcess> nodes = new ConcurrentHashMap<>();
     private final Deployment deployment;
     private final Transport admin;
-    private final Naming naming;
+    private final Setup setup;
     private DnsServer dns;
 
     /** The name service the demo's clients resolve through. */
@@ -47,15 +47,28 @@ final class ProcessCluster implements AutoCloseable {
         DNS
     }
 
-    ProcessCluster(Path dir, Timeline timeline, List<String> events) throws IOException {
-        this(dir, timeline, events, Naming.HOSTS);
+    /**
+     * How the pair is set up.
+     *
+     * @param naming        the clients' name service
+     * @param ownershipYaml the configuration's {@code ownership:} section (YAML, with the {@code ownership:}
+     *                      line), or null for file-backed disks in the cluster's directory
+     */
+    record Setup(Naming naming, String ownershipYaml) {
+        static Setup defaults() {
+            return new Setup(Naming.HOSTS, null);
+        }
     }
 
-    ProcessCluster(Path dir, Timeline timeline, List<String> events, Naming naming) throws IOException {
+    ProcessCluster(Path dir, Timeline timeline, List<String> events) throws IOException {
+        this(dir, timeline, events, Setup.defaults());
+    }
+
+    ProcessCluster(Path dir, Timeline timeline, List<String> events, Setup setup) throws IOException {
         this.dir = dir;
         this.timeline = timeline;
         this.events = events;
-        this.naming = naming;
+        this.setup = setup;
         try {
             this.deployment = Deployment.load(writeConfig(freePorts()));
         } catch (IOException | RuntimeException e) {
@@ -111,24 +124,33 @@ final class ProcessCluster implements AutoCloseable {
                 transport:
                   provider: tcp
                   ports: {DAFS: %d, pDAF: %d}
-                ownership:
-                  provider: file
-                  options:
-                    file.directory: %s
-                    file.create: "filera-vol0:64MiB,filerb-vol0:64MiB"
+                %s
                 client:
                   server: FilerA
                   primaryRetries: 2
                   retryBackoff: 20ms
                   maxBackoff: 200ms
                   failoverBudget: 30s
-                """.formatted(ports[2], ports[3], namingConfig(hosts, ports[1]), ports[0], ports[1], dir.resolve("disks")));
+                """.formatted(ports[2], ports[3], namingConfig(hosts, ports[1]), ports[0], ports[1], ownershipSection().strip()));
         return config;
+    }
+
+    private String ownershipSection() {
+        if (setup.ownershipYaml() != null) {
+            return setup.ownershipYaml();
+        }
+        return """
+                ownership:
+                  provider: file
+                  options:
+                    file.directory: %s
+                    file.create: "filera-vol0:64MiB,filerb-vol0:64MiB"
+                """.formatted(dir.resolve("disks"));
     }
 
     /** The resolver lines of the configuration; for DNS, starts dnsmasq with the hosts file and pDAF SRV records. */
     private String namingConfig(Path hosts, int pdaf) throws IOException {
-        if (naming == Naming.HOSTS) {
+        if (setup.naming() == Naming.HOSTS) {
             return "  resolvers: [hosts]\n  options:\n    hosts.file: " + hosts;
         }
         try {
