@@ -148,7 +148,7 @@ public final class Vi {
                 return ViStatus.INVALID_PARAMETER;
             }
             d.posted();
-            int problem = validate(d);
+            int problem = validate(d, maxTransfer);
             if (problem != ViStatus.SUCCESS) {
                 completeSend(d, problem);
                 if (attributes.reliability() != Reliability.UNRELIABLE) {
@@ -178,7 +178,9 @@ public final class Vi {
                 return ViStatus.INVALID_PARAMETER;
             }
             d.posted();
-            int problem = validate(d);
+            // A receive is checked against this VI's own maximum: a peer that agreed a smaller one
+            // only ever sends less.
+            int problem = validate(d, attributes.maxTransferSize());
             if (problem != ViStatus.SUCCESS) {
                 completeReceive(d, problem, 0, 0);
                 if (attributes.reliability() != Reliability.UNRELIABLE && state == State.CONNECTED) {
@@ -201,13 +203,13 @@ public final class Vi {
         }
     }
 
-    private int validate(Descriptor d) {
+    private int validate(Descriptor d, int limit) {
         int check = d.check(nic, attributes.protectionTag());
         if (check != ViStatus.SUCCESS) {
             return check;
         }
         long len = d.totalLength();
-        return len < 0 || len > maxTransfer ? ViStatus.LENGTH_ERROR : ViStatus.SUCCESS;
+        return len < 0 || len > limit ? ViStatus.LENGTH_ERROR : ViStatus.SUCCESS;
     }
 
     // ---- completing ----
