@@ -58,6 +58,7 @@ final class Demo implements AutoCloseable {
 
     private final PrintStream out;
     private final boolean keep;
+    private final String transport;
     private final Path dir;
     private final Timeline timeline;
     private final List<String> events = new CopyOnWriteArrayList<>();
@@ -68,6 +69,12 @@ final class Demo implements AutoCloseable {
     private Transport admin;
 
     Demo(PrintStream out, boolean keep) throws IOException {
+        this(out, keep, "tcp");
+    }
+
+    /** A demo whose clients reach the filers over {@code transport} ({@code tcp} or {@code vi}). */
+    Demo(PrintStream out, boolean keep, String transport) throws IOException {
+        this.transport = transport;
         this.out = out;
         this.keep = keep;
         this.dir = Files.createTempDirectory("understudy-demo-");
@@ -75,12 +82,14 @@ final class Demo implements AutoCloseable {
     }
 
     Result run() throws Exception {
-        cluster = new ProcessCluster(dir, timeline, events);
+        cluster = new ProcessCluster(dir, timeline, events, transport);
         closeables.add(cluster);
         deployment = cluster.deployment();
         admin = cluster.admin();
 
-        timeline.banner("Two filers as separate processes on loopback: hosts file, TCP, file-backed disks in " + dir);
+        timeline.banner("Two filers as separate processes on loopback: hosts file, " + (transport.equals("vi")
+                ? "VI over shared memory (DAFS and pDAF are discriminators)" : transport.toUpperCase(java.util.Locale.ROOT))
+                + ", file-backed disks in " + dir);
         cluster.start(A);
         cluster.start(B);
         await(() -> cluster.state(A).equals("NORMAL") && cluster.state(B).equals("NORMAL"), "FilerA and FilerB serve (NORMAL)");

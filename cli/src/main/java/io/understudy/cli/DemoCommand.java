@@ -12,10 +12,14 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--keep", description = "Keep the demo's directory (configuration, hosts file, disks, node logs).")
     boolean keep;
 
+    @Option(names = "--transport", defaultValue = "tcp", paramLabel = "ID",
+            description = "The data-access transport: tcp (default) or vi (the VI emulation over shared memory; clients connect to discriminator pDAF on the partner).")
+    String transport;
+
     @Override
     public Integer call() throws Exception {
         Demo.Result r;
-        try (Demo demo = new Demo(System.out, keep)) {
+        try (Demo demo = new Demo(System.out, keep, transport)) {
             Thread hook = new Thread(demo::close, "demo-cleanup");
             Runtime.getRuntime().addShutdownHook(hook);
             try {

@@ -35,8 +35,18 @@ final class ProcessCluster implements AutoCloseable {
     private final Map<String, NodeProcess> nodes = new ConcurrentHashMap<>();
     private final Deployment deployment;
     private final Transport admin;
+    private final String transport;
 
     ProcessCluster(Path dir, Timeline timeline, List<String> events) throws IOException {
+        this(dir, timeline, events, "tcp");
+    }
+
+    /**
+     * A cluster whose data-access ports use the transport {@code transport} ({@code tcp} or {@code vi});
+     * the interconnect and admin endpoints stay on TCP. For {@code vi} the fabric lives under {@code dir}.
+     */
+    ProcessCluster(Path dir, Timeline timeline, List<String> events, String transport) throws IOException {
+        this.transport = transport;
         this.dir = dir;
         this.timeline = timeline;
         this.events = events;
@@ -88,8 +98,9 @@ final class ProcessCluster implements AutoCloseable {
                   options:
                     hosts.file: %s
                 transport:
-                  provider: tcp
+                  provider: %s
                   ports: {DAFS: %d, pDAF: %d}
+                  options: {vi.directory: %s}
                 ownership:
                   provider: file
                   options:
@@ -101,7 +112,7 @@ final class ProcessCluster implements AutoCloseable {
                   retryBackoff: 20ms
                   maxBackoff: 200ms
                   failoverBudget: 30s
-                """.formatted(ports[2], ports[3], hosts, ports[0], ports[1], dir.resolve("disks")));
+                """.formatted(ports[2], ports[3], hosts, transport, ports[0], ports[1], dir.resolve("vi-fabric"), dir.resolve("disks")));
         return config;
     }
 
