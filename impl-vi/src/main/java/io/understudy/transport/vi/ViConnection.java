@@ -40,6 +40,7 @@ final class ViConnection implements Connection {
     private final Descriptor sendDescriptor = new Descriptor(1);
     private final ReentrantLock sendLock = new ReentrantLock();
     private long sent;
+    private long creditLimit;
     private ByteBuffer assembling;
     private volatile Thread receiver;
     private volatile boolean closed;
@@ -115,8 +116,11 @@ final class ViConnection implements Connection {
     }
 
     private void awaitCredit() {
+        if (creditLimit - sent > 0) {
+            return; // the peer's count was read before and still covers this fragment
+        }
         Idle idle = null;
-        while (vi.peerReceivesPosted() - sent <= 0) {
+        while ((creditLimit = vi.peerReceivesPosted()) - sent <= 0) {
             if (closed) {
                 throw closed("send on");
             }

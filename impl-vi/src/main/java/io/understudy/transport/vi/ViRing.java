@@ -38,6 +38,7 @@ final class ViRing {
     private final int maxPayload;
     private long tailCache; // producer's own tail
     private long headCache; // consumer's own head
+    private long producerHeadCache; // the producer's last look at the consumer's head
 
     ViRing(ByteBuffer buf, int header, int data, int capacity, int maxPayload) {
         this.buf = buf;
@@ -47,6 +48,7 @@ final class ViRing {
         this.maxPayload = maxPayload;
         this.tailCache = (long) LONG.getAcquire(buf, header + TAIL_OFFSET);
         this.headCache = (long) LONG.getAcquire(buf, header + HEAD_OFFSET);
+        this.producerHeadCache = headCache;
     }
 
     // ---- producer ----
@@ -58,12 +60,15 @@ final class ViRing {
      */
     long offer(Descriptor d, int length) {
         int recordLength = align(RECORD_HEADER_LENGTH + length);
-        long head = (long) LONG.getAcquire(buf, header + HEAD_OFFSET);
         int offset = (int) (tailCache % capacity);
         int toEnd = capacity - offset;
         int needed = recordLength <= toEnd ? recordLength : toEnd + recordLength;
-        if (capacity - (tailCache - head) < needed) {
-            return -1;
+        if (capacity - (tailCache - producerHeadCache) < needed) {
+            // Read the consumer's position (a cache line it writes) only when the cached one says full.
+            producerHeadCache = (long) LONG.getAcquire(buf, header + HEAD_OFFSET);
+            if (capacity - (tailCache - producerHeadCache) < needed) {
+                return -1;
+            }
         }
         if (recordLength > toEnd) {
             buf.putInt(data + offset, PADDING);
