@@ -69,6 +69,7 @@ public final class Vi {
     private volatile long dropped;
     private long nextLivenessCheck;
     private boolean locallyDisconnected;
+    private volatile boolean wire; // the peer is across the wire fabric, whose bridge reports its death
 
     Vi(ViNic nic, ViAttributes attributes, CompletionQueue sendCq, CompletionQueue receiveCq, long maxParkNanos) {
         this.nic = nic;
@@ -300,7 +301,7 @@ public final class Vi {
      * @param now {@link System#nanoTime()}
      */
     void checkPeerAlive(long now) {
-        if (state != State.CONNECTED || now - nextLivenessCheck < 0) {
+        if (wire || state != State.CONNECTED || now - nextLivenessCheck < 0) {
             return;
         }
         nextLivenessCheck = now + 100_000_000L;
@@ -345,6 +346,12 @@ public final class Vi {
     }
 
     // ---- internals ----
+
+    /** Connects this VI to a connection image that a wire bridge mirrors to a remote host. */
+    void bindWire(ByteBuffer image, int side, String peerNic, int agreedMaxTransfer, int capacity) {
+        wire = true;
+        bind(image, side, peerNic, agreedMaxTransfer, capacity);
+    }
 
     /** Connects this VI to a mapped connection file, as {@code side}. */
     void bind(ByteBuffer shared, int side, String peerNic, int agreedMaxTransfer, int capacity) {

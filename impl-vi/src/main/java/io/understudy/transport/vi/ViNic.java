@@ -202,6 +202,24 @@ public final class ViNic implements AutoCloseable {
         if (vi.nic() != this || !vi.isIdle()) {
             return ViStatus.INVALID_PARAMETER;
         }
+        int maxTransfer = vi.attributes().maxTransferSize();
+        int capacity = ViConnectionDescriptor.capacityFor(RING_RECORDS, maxTransfer);
+        MappedByteBuffer[] shared = new MappedByteBuffer[1];
+        int status = request(remote, discriminator, timeout, vi.attributes().reliability(), maxTransfer, capacity, shared);
+        if (status == ViStatus.SUCCESS) {
+            int agreed = shared[0].getInt(ViConnectionDescriptor.MAX_TRANSFER_OFFSET);
+            vi.bind(shared[0], ViConnectionDescriptor.CLIENT, remote, agreed, capacity);
+        }
+        return status;
+    }
+
+    /**
+     * Makes a connection request as this NIC and waits for the decision; on success {@code out[0]} is
+     * the mapped connection, in which this NIC is the client side.
+     */
+    int request(String remote, String discriminator, Duration timeout, Reliability reliability, int maxTransfer, int capacity,
+                MappedByteBuffer[] out) {
+        ensureOpen();
         ViFabric.checkName(remote, "NIC address");
         ViFabric.checkName(discriminator, "discriminator");
         Path remoteDir = fabric.nicDirectory(remote);
@@ -209,8 +227,6 @@ public final class ViNic implements AutoCloseable {
         if (!Files.isDirectory(waitDir) || !fabric.isAlive(remote)) {
             return ViStatus.NO_MATCH;
         }
-        int maxTransfer = vi.attributes().maxTransferSize();
-        int capacity = ViConnectionDescriptor.capacityFor(RING_RECORDS, maxTransfer);
         String name = UUID.randomUUID() + ".vi";
         Path staged = fabric.staging().resolve(name);
         MappedByteBuffer shared;
@@ -221,7 +237,7 @@ public final class ViNic implements AutoCloseable {
         }
         shared.putInt(ViConnectionDescriptor.MAGIC_OFFSET, ViConnectionDescriptor.MAGIC);
         shared.putInt(ViConnectionDescriptor.VERSION_OFFSET, ViConnectionDescriptor.VERSION);
-        shared.putInt(ViConnectionDescriptor.RELIABILITY_OFFSET, vi.attributes().reliability().ordinal());
+        shared.putInt(ViConnectionDescriptor.RELIABILITY_OFFSET, reliability.ordinal());
         shared.putInt(ViConnectionDescriptor.MAX_TRANSFER_OFFSET, maxTransfer);
         shared.putInt(ViConnectionDescriptor.RING_CAPACITY_OFFSET, capacity);
         TransportSupport.putText(shared, ViConnectionDescriptor.CLIENT_NIC_OFFSET, address);
@@ -248,8 +264,7 @@ public final class ViNic implements AutoCloseable {
         while (true) {
             int state = (int) ViRing.INT.getAcquire(shared, STATE_OFFSET);
             if (state == STATE_ACCEPTED) {
-                int agreed = shared.getInt(ViConnectionDescriptor.MAX_TRANSFER_OFFSET);
-                vi.bind(shared, ViConnectionDescriptor.CLIENT, remote, agreed, capacity);
+                out[0] = shared;
                 return ViStatus.SUCCESS;
             }
             if (state == STATE_REJECTED) {

@@ -63,6 +63,19 @@ public final class ViOptions {
     public static final Option<Duration> CONNECT_TIMEOUT = Option.duration("vi.connectTimeout", Duration.ofSeconds(30),
             "the longest a VI connect waits; a shorter timeout passed by the caller wins");
 
+    /**
+     * The TCP port of this transport's wire agent, through which VIs on other hosts connect; default 0:
+     * no agent, so only this host reaches the NIC. With a port, the first listen also starts the agent
+     * on {@link #WIRE_ADDRESS}; clients elsewhere connect to an {@link io.understudy.api.InetEndpoint}
+     * that carries this port.
+     */
+    public static final Option<Integer> WIRE_PORT = Option.integer("vi.wirePort", 0,
+            "the TCP port of the VI wire agent for peers on other hosts, 0 for none");
+
+    /** The local address the wire agent binds; default {@code 0.0.0.0}. */
+    public static final Option<String> WIRE_ADDRESS = Option.string("vi.wireAddress", "0.0.0.0",
+            "the local address the VI wire agent binds, such as 0.0.0.0 or 10.0.0.5");
+
     private ViOptions() {
     }
 

@@ -88,6 +88,40 @@ final class ViRing {
         return tailCache;
     }
 
+    /**
+     * Copies {@code length} bytes of {@code src} from {@code from} in as one record (the wire fabric).
+     *
+     * @return the ring position just past the record, or -1 if there is no room now
+     */
+    long offerRaw(ByteBuffer src, int from, int length, int immediate) {
+        int recordLength = align(RECORD_HEADER_LENGTH + length);
+        int offset = (int) (tailCache % capacity);
+        int toEnd = capacity - offset;
+        int needed = recordLength <= toEnd ? recordLength : toEnd + recordLength;
+        if (capacity - (tailCache - producerHeadCache) < needed) {
+            producerHeadCache = (long) LONG.getAcquire(buf, header + HEAD_OFFSET);
+            if (capacity - (tailCache - producerHeadCache) < needed) {
+                return -1;
+            }
+        }
+        if (recordLength > toEnd) {
+            buf.putInt(data + offset, PADDING);
+            tailCache += toEnd;
+            offset = 0;
+        }
+        buf.put(data + offset + RECORD_HEADER_LENGTH, src, from, length);
+        buf.putInt(data + offset, length);
+        buf.putInt(data + offset + 4, immediate);
+        tailCache += recordLength;
+        LONG.setRelease(buf, header + TAIL_OFFSET, tailCache);
+        return tailCache;
+    }
+
+    /** Copies the head record's payload to {@code dst} at {@code at}. */
+    void copyPayload(ByteBuffer dst, int at, int len) {
+        dst.put(at, buf, data + (int) (headCache % capacity) + RECORD_HEADER_LENGTH, len);
+    }
+
     /** {@return how far the consumer has read} */
     long consumed() {
         return (long) LONG.getAcquire(buf, header + HEAD_OFFSET);

@@ -9,6 +9,8 @@ import io.understudy.api.ViEndpoint;
 import io.understudy.spi.transport.Connection;
 import io.understudy.spi.transport.Listener;
 import io.understudy.spi.transport.Transport;
+import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Map;
@@ -37,7 +39,13 @@ final class ViTransport implements Transport {
     private ViNic anonymousNic;
     private volatile boolean closed;
 
-    ViTransport(ViFabric fabric, String bindAddress, int maxFrameSize, int maxTransfer, int depth, Duration connectTimeoutCap) {
+    private final InetSocketAddress wireAddress;
+    private ViWire.Agent agent;
+    private ViNic proxyNic;
+
+    ViTransport(ViFabric fabric, String bindAddress, int maxFrameSize, int maxTransfer, int depth, Duration connectTimeoutCap,
+                InetSocketAddress wireAddress) {
+        this.wireAddress = wireAddress;
         this.fabric = fabric;
         this.bindAddress = bindAddress;
         this.maxFrameSize = maxFrameSize;
@@ -77,6 +85,17 @@ final class ViTransport implements Transport {
             if (boundNic == null) {
                 boundNic = fabric.openNic(bindAddress);
             }
+            if (wireAddress != null && agent == null) {
+                proxyNic = fabric.openAnonymousNic();
+                try {
+                    agent = new ViWire.Agent(boundNic, proxyNic, wireAddress);
+                } catch (IOException e) {
+                    proxyNic.close();
+                    proxyNic = null;
+                    throw new UnderstudyException(ErrorCode.PORT_IN_USE, "cannot start the VI wire agent on TCP " + wireAddress
+                            + " (" + e.getMessage() + "); stop what holds it or set another " + ViOptions.WIRE_PORT.name(), e);
+                }
+            }
             DiscriminatorWait wait = boundNic.waitOn(port.name());
             ViListener l = new ViListener(this, port, boundNic, wait);
             listeners.put(port, l);
@@ -103,10 +122,14 @@ final class ViTransport implements Transport {
         };
         ViNic nic = outgoingNic();
         Duration wait = timeout.compareTo(connectTimeoutCap) < 0 ? timeout : connectTimeoutCap;
-        ViConnection c = new ViConnection(this, port, nic, "vi:" + remote + "/" + port);
+        InetSocketAddress wire = endpoint instanceof InetEndpoint i && i.hasPort() ? i.socketAddress(InetEndpoint.NO_PORT) : null;
+        if (wire != null) {
+            remote = endpoint.describe() + " (wire)";
+        }
+        ViConnection c = new ViConnection(this, port, nic, (wire != null ? "vi-wire:" : "vi:") + (wire != null ? endpoint.describe() : remote) + "/" + port);
         int status;
         try {
-            status = nic.connectRequest(c.vi(), remote, port.name(), wait);
+            status = wire != null ? ViWire.connect(c.vi(), wire, port.name(), wait) : nic.connectRequest(c.vi(), remote, port.name(), wait);
         } catch (RuntimeException e) {
             c.close();
             throw e;
@@ -190,6 +213,12 @@ final class ViTransport implements Transport {
         }
         lock.lock();
         try {
+            if (agent != null) {
+                agent.close();
+            }
+            if (proxyNic != null) {
+                proxyNic.close();
+            }
             if (boundNic != null) {
                 boundNic.close();
             }

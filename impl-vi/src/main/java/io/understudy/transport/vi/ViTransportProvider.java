@@ -9,6 +9,7 @@ import io.understudy.api.spi.Availability;
 import io.understudy.api.spi.ProviderContext;
 import io.understudy.spi.transport.Transport;
 import io.understudy.spi.transport.TransportProvider;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
@@ -24,7 +25,8 @@ import java.util.Set;
  * directly; an {@link InetEndpoint} names the NIC whose address is its IP address in text
  * ({@code 127.0.0.11}), so the hosts-file naming of the demo works unchanged; its port, if any, is
  * ignored. The fabric is shared memory under {@link ViOptions#DIRECTORY}, reaching every process on this
- * host (a fabric for other hosts is not built yet). Frames travel in fragments of the maximum transfer
+ * host; an {@code InetEndpoint} that carries a port is reached over the wire fabric (TCP) at the wire
+ * agent that a transport with {@link ViOptions#WIRE_PORT} runs, on any host. Frames travel in fragments of the maximum transfer
  * size, with credit-based flow control over posted receive descriptors, so nothing is ever dropped.
  *
  * <p>Thread-safe; the constructor does nothing.
@@ -90,6 +92,14 @@ public final class ViTransportProvider extends TransportProvider {
         String bind = context.option(ViOptions.BIND_ADDRESS).trim();
         check(!bind.isEmpty() && bind.length() <= 64 && bind.chars().allMatch(c -> c > 0x20 && c < 0x7f),
                 ViOptions.BIND_ADDRESS.name(), bind, "1-64 printable characters without spaces");
+        int wirePort = context.option(ViOptions.WIRE_PORT);
+        check(wirePort >= 0 && wirePort <= 65535, ViOptions.WIRE_PORT.name(), wirePort, "0 (none) or a TCP port, 1-65535");
+        InetSocketAddress wire = null;
+        if (wirePort > 0) {
+            String host = context.option(ViOptions.WIRE_ADDRESS).trim();
+            wire = new InetSocketAddress(host, wirePort);
+            check(!wire.isUnresolved(), ViOptions.WIRE_ADDRESS.name(), host, "an address this host has");
+        }
         String dir = context.option(ViOptions.DIRECTORY);
         ViFabric fabric;
         try {
@@ -98,7 +108,7 @@ public final class ViTransportProvider extends TransportProvider {
             throw new UnderstudyException(ErrorCode.INVALID_CONFIGURATION, "option " + ViOptions.DIRECTORY.name() + " is '" + dir
                     + "': " + e.getMessage() + "; expected a writable directory", e);
         }
-        return new ViTransport(fabric, bind, maxFrame, mtu, depth, cap);
+        return new ViTransport(fabric, bind, maxFrame, mtu, depth, cap, wire);
     }
 
     private static void check(boolean ok, String name, Object value, String expected) {

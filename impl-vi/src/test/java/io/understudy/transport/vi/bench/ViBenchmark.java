@@ -30,7 +30,7 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * The VI transport benchmark: 64-byte round trip (median, p99) and 4 KiB streaming throughput, over the
- * {@code vi} transport on shared memory, a raw shared-memory ping-pong (the floor: two words in a mapped
+ * {@code vi} transport on shared memory and on its TCP wire fabric (loopback), a raw shared-memory ping-pong (the floor: two words in a mapped
  * file, the same spin-then-park waiting), and {@code tcp} on loopback, in one run, each between two threads
  * of this JVM. Run it with {@code impl-vi/bench.sh} (see docs/PERFORMANCE.md).
  *
@@ -55,10 +55,13 @@ public final class ViBenchmark {
             ProviderContext vi = ProviderContext.builder().setting("vi.directory", dir.resolve("fabric").toString())
                     .setting("vi.bindAddress", "bench/nic0").build();
             run("vi (shared memory)", new ViTransportProvider(), vi, new ViEndpoint("bench/nic0"), trips, frames);
-            int port;
-            try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-                port = s.getLocalPort();
-            }
+            int wirePort = freePort();
+            ProviderContext wire = ProviderContext.builder().setting("vi.directory", dir.resolve("fabric").toString())
+                    .setting("vi.bindAddress", "bench/nic1").setting("vi.wirePort", String.valueOf(wirePort))
+                    .setting("vi.wireAddress", "127.0.0.1").build();
+            run("vi (wire, loopback)", new ViTransportProvider(), wire, new InetEndpoint(InetAddress.getLoopbackAddress(), wirePort),
+                    trips, frames);
+            int port = freePort();
             ProviderContext tcp = ProviderContext.builder().portNumber(DataAccessPort.DAFS, port)
                     .setting("tcp.bindAddress", "127.0.0.1").build();
             run("tcp (loopback)", new TcpTransportProvider(), tcp, InetEndpoint.of(InetAddress.getLoopbackAddress()), trips, frames);
@@ -68,6 +71,12 @@ public final class ViBenchmark {
                     Files.deleteIfExists(p);
                 }
             }
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
         }
     }
 
