@@ -76,20 +76,25 @@ final class Demo implements AutoCloseable {
     /**
      * The demo's choices beyond the embedded defaults.
      *
-     * @param naming the clients' name service: a hosts file (default) or DNS (a private dnsmasq)
-     * @param disks  {@code file} (file-backed disks in the demo's directory, default) or {@code iscsi} (LUNs
-     *               of a private tgtd: sector S and SCSI-3 persistent reservations on a real target)
+     * @param naming    the clients' name service: a hosts file (default) or DNS (a private dnsmasq)
+     * @param disks     {@code file} (file-backed disks in the demo's directory, default) or {@code iscsi} (LUNs
+     *                  of a private tgtd: sector S and SCSI-3 persistent reservations on a real target)
+     * @param transport the data-access transport: {@code tcp} (default) or {@code vi} (the VI emulation over
+     *                  shared memory; DAFS and pDAF are discriminators)
      */
-    record Options(ProcessCluster.Naming naming, String disks) {
+    record Options(ProcessCluster.Naming naming, String disks, String transport) {
         /** Validates the choices. */
         Options {
             if (!disks.equals("file") && !disks.equals("iscsi")) {
                 throw new IllegalArgumentException("--disks must be file or iscsi, not " + disks);
             }
+            if (!transport.equals("tcp") && !transport.equals("vi")) {
+                throw new IllegalArgumentException("--transport must be tcp or vi, not " + transport);
+            }
         }
 
         static Options defaults() {
-            return new Options(ProcessCluster.Naming.HOSTS, "file");
+            return new Options(ProcessCluster.Naming.HOSTS, "file", "tcp");
         }
     }
 
@@ -119,13 +124,16 @@ final class Demo implements AutoCloseable {
             ownership = target.ownershipYaml();
             what = "iSCSI disks (" + target.describe() + "), sector S and SCSI-3 persistent reservations on the target";
         }
-        cluster = new ProcessCluster(dir, timeline, events, new ProcessCluster.Setup(options.naming(), ownership));
+        cluster = new ProcessCluster(dir, timeline, events,
+                new ProcessCluster.Setup(options.naming(), ownership, options.transport()));
         closeables.add(cluster);
         deployment = cluster.deployment();
         admin = cluster.admin();
 
         timeline.banner("Two filers as separate processes on loopback: "
-                + (options.naming() == ProcessCluster.Naming.DNS ? "DNS (dnsmasq)" : "hosts file") + ", TCP, " + what);
+                + (options.naming() == ProcessCluster.Naming.DNS ? "DNS (dnsmasq)" : "hosts file") + ", "
+                + (options.transport().equals("vi") ? "VI over shared memory (DAFS and pDAF are discriminators)" : "TCP")
+                + ", " + what);
         cluster.start(A);
         cluster.start(B);
         await(() -> cluster.state(A).equals("NORMAL") && cluster.state(B).equals("NORMAL"), "FilerA and FilerB serve (NORMAL)");

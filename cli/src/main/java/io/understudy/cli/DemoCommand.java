@@ -20,6 +20,10 @@ final class DemoCommand implements Callable<Integer> {
             + " the default) or iscsi (two LUNs of a private tgtd on 127.0.0.1; needs tgt, libiscsi7 and root).")
     String disks;
 
+    @Option(names = "--transport", defaultValue = "tcp", paramLabel = "tcp|vi",
+            description = "The data-access transport: tcp (default) or vi (the VI emulation over shared memory; clients connect to discriminator pDAF on the partner).")
+    String transport;
+
     @Override
     public Integer call() throws Exception {
         ProcessCluster.Naming mode = switch (naming) {
@@ -36,7 +40,11 @@ final class DemoCommand implements Callable<Integer> {
             return 2;
         }
         Demo.Result r;
-        try (Demo demo = new Demo(System.out, keep, new Demo.Options(mode, disks))) {
+        if (!transport.equals("tcp") && !transport.equals("vi")) {
+            System.err.println("demo: --transport must be tcp or vi, not '" + transport + "'");
+            return 2;
+        }
+        try (Demo demo = new Demo(System.out, keep, new Demo.Options(mode, disks, transport))) {
             Thread hook = new Thread(demo::close, "demo-cleanup");
             Runtime.getRuntime().addShutdownHook(hook);
             try {

@@ -53,10 +53,12 @@ final class ProcessCluster implements AutoCloseable {
      * @param naming        the clients' name service
      * @param ownershipYaml the configuration's {@code ownership:} section (YAML, with the {@code ownership:}
      *                      line), or null for file-backed disks in the cluster's directory
+     * @param transport     the data-access transport, {@code tcp} or {@code vi} (the VI fabric lives under the
+     *                      cluster's directory); the interconnect and admin endpoints stay on TCP
      */
-    record Setup(Naming naming, String ownershipYaml) {
+    record Setup(Naming naming, String ownershipYaml, String transport) {
         static Setup defaults() {
-            return new Setup(Naming.HOSTS, null);
+            return new Setup(Naming.HOSTS, null, "tcp");
         }
     }
 
@@ -122,8 +124,9 @@ final class ProcessCluster implements AutoCloseable {
                   value: -failover
                 %s
                 transport:
-                  provider: tcp
+                  provider: %s
                   ports: {DAFS: %d, pDAF: %d}
+                  options: {vi.directory: %s}
                 %s
                 client:
                   server: FilerA
@@ -131,7 +134,8 @@ final class ProcessCluster implements AutoCloseable {
                   retryBackoff: 20ms
                   maxBackoff: 200ms
                   failoverBudget: 30s
-                """.formatted(ports[2], ports[3], namingConfig(hosts, ports[1]), ports[0], ports[1], ownershipSection().strip()));
+                """.formatted(ports[2], ports[3], namingConfig(hosts, ports[1]), setup.transport(), ports[0], ports[1],
+                        dir.resolve("vi-fabric"), ownershipSection().strip()));
         return config;
     }
 

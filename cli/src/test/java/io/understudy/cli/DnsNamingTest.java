@@ -70,7 +70,7 @@ class DnsNamingTest {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         PrintStream out = new PrintStream(buf, true, StandardCharsets.UTF_8);
         Demo.Result r;
-        try (Demo demo = new Demo(out, false, new Demo.Options(ProcessCluster.Naming.DNS, "file"))) {
+        try (Demo demo = new Demo(out, false, new Demo.Options(ProcessCluster.Naming.DNS, "file", "tcp"))) {
             r = demo.run();
         } finally {
             System.out.print(buf.toString(StandardCharsets.UTF_8));

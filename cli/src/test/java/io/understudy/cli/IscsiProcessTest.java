@@ -47,7 +47,7 @@ class IscsiProcessTest {
         List<String> ev = new CopyOnWriteArrayList<>();
         Timeline t = new Timeline(Instant.now(), System.out);
         try (DemoIscsiTarget target = DemoIscsiTarget.start(dir, 16L << 20);
-             ProcessCluster c = new ProcessCluster(dir, t, ev, new ProcessCluster.Setup(ProcessCluster.Naming.HOSTS, target.ownershipYaml()))) {
+             ProcessCluster c = new ProcessCluster(dir, t, ev, new ProcessCluster.Setup(ProcessCluster.Naming.HOSTS, target.ownershipYaml(), "tcp"))) {
             c.start(Demo.A);
             c.start(Demo.B);
             await(() -> c.state(Demo.A).equals("NORMAL") && c.state(Demo.B).equals("NORMAL"), "both NORMAL");

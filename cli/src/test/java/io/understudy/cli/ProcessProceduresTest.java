@@ -68,6 +68,28 @@ class ProcessProceduresTest {
                 "CONNECTED_SECONDARY FilerB-failover 127.0.0.11 on pDAF", "RETURNED_TO_PRIMARY FilerB 127.0.0.12 on DAFS");
     }
 
+    /** The same demo with the data-access ports on the VI transport: the client connects to discriminator pDAF. */
+    @Test
+    void theDemoRunsOverTheViTransport() throws Exception {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        PrintStream out = new PrintStream(buf, true, StandardCharsets.UTF_8);
+        Demo.Result r;
+        try (Demo demo = new Demo(out, false, new Demo.Options(ProcessCluster.Naming.HOSTS, "file", "vi"))) {
+            r = demo.run();
+        } finally {
+            System.out.print(buf.toString(StandardCharsets.UTF_8));
+        }
+        assertTrue(buf.toString(StandardCharsets.UTF_8).contains("VI over shared memory"), "the demo did not run over vi");
+        assertTrue(r.acked() > 100, r.summary());
+        assertEquals(r.acked(), r.verified(), r.summary());
+        assertEquals(0, r.lost(), r.summary());
+        assertEquals(0, r.clientErrors(), r.summary());
+        List<String> ev = r.events();
+        assertInOrder(of(ev, "FilerB "), "PARTNER_SILENT", "SECONDARY_PORT_ACTIVATED pDAF", "SERVING_BOTH_PORTS");
+        assertInOrder(of(ev, "client(FilerA) "), "CONNECTED_PRIMARY", "CONNECTION_BROKEN", "FAILOVER_NAME_COMPUTED FilerA-failover",
+                "CONNECTED_SECONDARY FilerA-failover 127.0.0.12 on pDAF", "RETURNED_TO_PRIMARY FilerA 127.0.0.11 on DAFS");
+    }
+
     @Test
     void aCutInterconnectBetweenLiveProcessesLeavesExactlyOneServerPerVolume(@TempDir Path dir) throws Exception {
         List<String> ev = new CopyOnWriteArrayList<>();
