@@ -137,6 +137,7 @@ final class Demo implements AutoCloseable {
         cluster.start(A);
         cluster.start(B);
         await(() -> cluster.state(A).equals("NORMAL") && cluster.state(B).equals("NORMAL"), "FilerA and FilerB serve (NORMAL)");
+        await(() -> cluster.partnerHeard(A) && cluster.partnerHeard(B), "FilerA and FilerB hear each other's heartbeats");
         StatusCommand.print(deployment, admin, out);
 
         timeline.banner("Clients write and read through the file service: one per filer, on DAFS");

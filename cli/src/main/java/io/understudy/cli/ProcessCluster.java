@@ -198,6 +198,18 @@ final class ProcessCluster implements AutoCloseable {
         }
     }
 
+    /**
+     * {@return whether the node has heard its partner's heartbeats} A partner never heard is never suspected
+     * (a node cannot tell a dead partner from one not yet started), so faults are injected only after this.
+     */
+    boolean partnerHeard(String node) {
+        try {
+            return !admin(node, "status").contains("\"partnerState\":\"unknown\"");
+        } catch (UnderstudyException e) {
+            return false;
+        }
+    }
+
     /** {@return the reply of an admin command} */
     String admin(String node, String command) {
         return AdminClient.call(admin, deployment.node(node), command, Duration.ofSeconds(60));

@@ -51,6 +51,7 @@ class IscsiProcessTest {
             c.start(Demo.A);
             c.start(Demo.B);
             await(() -> c.state(Demo.A).equals("NORMAL") && c.state(Demo.B).equals("NORMAL"), "both NORMAL");
+            await(() -> c.partnerHeard(Demo.A) && c.partnerHeard(Demo.B), "both nodes hear each other");
             assertPair(c, "filera-vol0", "<A,A>");
             assertPair(c, "filerb-vol0", "<B,B>");
             assertEquals("FilerA", sectorSOwner(target.backingFile(1)));

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import io.understudy.api.UnderstudyException;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -98,7 +97,7 @@ class ProcessProceduresTest {
             c.start(Demo.A);
             c.start(Demo.B);
             await(() -> c.state(Demo.A).equals("NORMAL") && c.state(Demo.B).equals("NORMAL"), "both NORMAL");
-            await(() -> ev.stream().anyMatch(e -> e.startsWith("FilerA")) && heard(c, Demo.A) && heard(c, Demo.B), "heartbeats");
+            await(() -> ev.stream().anyMatch(e -> e.startsWith("FilerA")) && c.partnerHeard(Demo.A) && c.partnerHeard(Demo.B), "heartbeats");
             c.admin(Demo.A, "interconnect cut");
             c.admin(Demo.B, "interconnect cut");
             await(() -> c.state(Demo.A).equals("IN_TAKEOVER") && c.state(Demo.B).equals("WAITING_FOR_GIVEBACK")
@@ -119,14 +118,6 @@ class ProcessProceduresTest {
             assertTrue(c.admin(winner, "status").contains("\"pair\":\"<" + label + "," + label + ">\""), "winner owns both disks");
             assertTrue(ev.stream().anyMatch(e -> e.startsWith(loser + " FENCED") || e.startsWith(loser + " CLAIM_LOST")),
                     "the loser saw itself fenced: " + ev);
-        }
-    }
-
-    private static boolean heard(ProcessCluster c, String node) {
-        try {
-            return !c.admin(node, "status").contains("\"partnerState\":\"unknown\"");
-        } catch (UnderstudyException e) {
-            return false;
         }
     }
 
