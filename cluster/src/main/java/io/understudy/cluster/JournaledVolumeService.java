@@ -164,8 +164,8 @@ public final class JournaledVolumeService implements VolumeService, AutoCloseabl
                 if (j != null) {
                     j.checkpoint();
                 }
-            } catch (UnderstudyException e) {
-                LOG.log(System.Logger.Level.WARNING, "consistency point of {0} failed: {1}", disk, e.getMessage());
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "consistency point of {0} failed: {1}", disk, e.toString());
             } finally {
                 running.set(false);
             }
