@@ -65,6 +65,10 @@ public final class JournaledVolumeService implements VolumeService, AutoCloseabl
         this.maxSessions = b.maxSessions;
         this.maxReplyBytes = b.maxReplyBytes;
         this.faults = b.faults;
+        if (JournalFormat.recordLength(0, maxReplyBytes) + 8 > b.halfBytes) {
+            throw new IllegalArgumentException("a log half of " + b.halfBytes + " bytes cannot hold a record with a "
+                    + maxReplyBytes + "-byte reply: make the halves larger or maxReplyBytes smaller");
+        }
         if (b.checkpointInterval.isZero()) {
             timer = null;
         } else {
@@ -144,13 +148,14 @@ public final class JournaledVolumeService implements VolumeService, AutoCloseabl
     }
 
     /**
-     * {@return counters of a mounted volume's journal: records, forces, checkpoints}, or null
+     * {@return counters of a mounted volume's journal since its mount: records, forces, checkpoints, re-sent
+     * requests answered from the reply cache}, or null
      *
      * @param disk the volume
      */
     public long[] counters(DiskId disk) {
         VolumeJournal j = volumes.get(disk);
-        return j == null ? null : new long[] {j.records.get(), j.forces.get(), j.checkpoints.get()};
+        return j == null ? null : new long[] {j.records.get(), j.forces.get(), j.checkpoints.get(), j.replayedReplies.get()};
     }
 
     private void checkpointInBackground(DiskId disk) {

@@ -68,6 +68,7 @@ final class VolumeJournal {
     final AtomicLong forces = new AtomicLong();
     final AtomicLong records = new AtomicLong();
     final AtomicLong checkpoints = new AtomicLong();
+    final AtomicLong replayedReplies = new AtomicLong();
 
     VolumeJournal(DiskId disk, DiskIo io, JournaledApplication app, Layout layout, JournalFaults faults,
                   int slotsPerSession, int maxSessions, int maxReplyBytes) {
@@ -193,6 +194,7 @@ final class VolumeJournal {
                 }
             }
             if (hit != null) {
+                replayedReplies.incrementAndGet();
                 waitFor = hit.lsn();
             } else if (!mutating) {
                 try {

@@ -83,6 +83,10 @@ final class CrashDisk implements DiskIo {
         crashed = true;
     }
 
+    boolean crashed() {
+        return crashed;
+    }
+
     /** {@return what a restart finds: the durable image plus each unforced write kept, torn or lost} */
     synchronized byte[] crashImage(Random r) {
         byte[] img = durable.clone();
