@@ -124,6 +124,9 @@ final class VolumeJournal {
                     damage.add(s.damage().toString());
                 }
             }
+            if (cp == null && entries.isEmpty() && damage.isEmpty()) {
+                preallocate(); // a new volume: make the log halves real blocks, not holes, before the first force
+            }
             entries.sort(Comparator.comparingLong(Entry::lsn));
             long last = checkpointLsn;
             int replayed = 0;
@@ -170,6 +173,14 @@ final class VolumeJournal {
         } finally {
             order.unlock();
         }
+    }
+
+    private void preallocate() {
+        ByteBuffer zeros = ByteBuffer.allocate(64 * 1024);
+        for (long p = layout.half(0); p < layout.half(1) + layout.halfBytes(); p += zeros.capacity()) {
+            io.write(p, zeros.clear().limit((int) Math.min(zeros.capacity(), layout.half(1) + layout.halfBytes() - p)));
+        }
+        io.force();
     }
 
     // ---------------------------------------------------------------- requests
