@@ -178,7 +178,8 @@ public final class JournalBench {
         private long pendingUpTo;
         private volatile long durable;
         private long position;
-        private long forces;
+        private volatile long forces;
+        private boolean flushing;
 
         RawGroupCommit(Path file, long size, int recordBytes) throws IOException {
             this.size = size;
@@ -205,9 +206,23 @@ public final class JournalBench {
                 return;
             }
             synchronized (flushLock) {
-                if (durable >= mine) {
-                    return;
+                while (true) {
+                    if (durable >= mine) {
+                        return;
+                    }
+                    if (!flushing) {
+                        flushing = true;
+                        break;
+                    }
+                    try {
+                        flushLock.wait();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new IOException(e);
+                    }
                 }
+            }
+            try {
                 ByteBuffer batch;
                 long upTo;
                 synchronized (bufLock) {
@@ -227,13 +242,16 @@ public final class JournalBench {
                 batch.clear();
                 spare = batch;
                 durable = upTo;
+            } finally {
+                synchronized (flushLock) {
+                    flushing = false;
+                    flushLock.notifyAll();
+                }
             }
         }
 
         long forces() {
-            synchronized (flushLock) {
-                return forces;
-            }
+            return forces;
         }
 
         @Override

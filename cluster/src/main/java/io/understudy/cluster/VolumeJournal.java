@@ -62,6 +62,7 @@ final class VolumeJournal {
     private long pendingLsn;
 
     private volatile long durableLsn;
+    private boolean flushing; // guarded by flushLock: a leader is writing and forcing
     private volatile UnderstudyException broken;
     private volatile boolean closed;
 
@@ -281,17 +282,35 @@ final class VolumeJournal {
         records.incrementAndGet();
     }
 
-    /** Group commit: returns when every record up to {@code lsn} is durable. */
+    /**
+     * Group commit: returns when every record up to {@code lsn} is durable. One waiter at a time is the
+     * leader: it takes everything buffered so far, writes and forces it without holding the monitor, then
+     * wakes every waiter at once (so none queues behind the next force only to learn it was already done).
+     */
     private void awaitDurable(long lsn) {
         if (durableLsn >= lsn) {
             check();
             return;
         }
         synchronized (flushLock) {
-            check();
-            if (durableLsn >= lsn) {
-                return;
+            while (true) {
+                check();
+                if (durableLsn >= lsn) {
+                    return;
+                }
+                if (!flushing) {
+                    flushing = true;
+                    break;
+                }
+                try {
+                    flushLock.wait();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new UnderstudyException(ErrorCode.ILLEGAL_STATE, "interrupted waiting for the journal of " + disk);
+                }
             }
+        }
+        try {
             ByteBuffer batch;
             long position;
             long halfEnd;
@@ -306,8 +325,7 @@ final class VolumeJournal {
             }
             try {
                 if (batch.position() > 0) {
-                    int records = batch.position();
-                    if (position + records + END_MARKER <= halfEnd) {
+                    if (position + batch.position() + END_MARKER <= halfEnd) {
                         batch.putLong(0); // the scan ends cleanly here, not at what is left from the half's last use
                     }
                     batch.flip();
@@ -323,6 +341,14 @@ final class VolumeJournal {
             }
             faults.at(JournalFaults.Point.AFTER_FORCE, disk);
             durableLsn = upTo;
+        } catch (RuntimeException e) {
+            fail(e instanceof UnderstudyException u ? u : new UnderstudyException(ErrorCode.DISK_IO, "journal write failed: " + e, e));
+            throw e;
+        } finally {
+            synchronized (flushLock) {
+                flushing = false;
+                flushLock.notifyAll();
+            }
         }
     }
 
