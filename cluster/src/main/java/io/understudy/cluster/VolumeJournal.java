@@ -395,6 +395,7 @@ final class VolumeJournal {
                     + " bytes; its slot holds " + layout.checkpointSlotBytes() + ": configure larger checkpoint slots"));
         }
         int slot = (int) ((checkpointGeneration + 1) % 2);
+        check(); // not after an unmount: the disk may be on its way to the partner
         try {
             io.write(layout.checkpointSlot(slot), cp);
             faults.at(JournalFaults.Point.CP_WRITTEN, disk);

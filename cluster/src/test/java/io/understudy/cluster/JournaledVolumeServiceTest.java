@@ -43,7 +43,9 @@ class JournaledVolumeServiceTest {
             expected.add("item-" + i);
         }
         long checkpoints = svc.counters(A0)[2];
-        assertTrue(checkpoints >= 10, "a checkpoint per filled half or so, got " + checkpoints);
+        // ~15 half switches; a half is reused only once a checkpoint covers it (in the background, or at
+        // once when the background one has not run yet), so at least one checkpoint per two switches.
+        assertTrue(checkpoints >= 6, "checkpoints as the halves fill, got " + checkpoints);
 
         AppendApp again = new AppendApp();
         JournaledVolumeService svc2 = builder(again).build();
