@@ -20,7 +20,8 @@ import java.nio.ByteBuffer;
 public interface VolumeService {
 
     /**
-     * Starts serving a volume: read what is needed from the disk (and, from issue 4 on, replay its journal).
+     * Starts serving a volume: read what is needed from the disk ({@link JournaledVolumeService} restores
+     * its checkpoint and replays its journal here).
      * Called before the port that serves it opens.
      *
      * @param disk the volume

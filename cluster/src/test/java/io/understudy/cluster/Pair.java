@@ -60,6 +60,9 @@ final class Pair implements AutoCloseable {
         final int partnerIcPort;
         final List<UnderstudyEvent> events = new CopyOnWriteArrayList<>();
         final TestApp app = new TestApp();
+        /** The application of the next {@link #start}: {@link #app} unless a test sets a factory. */
+        java.util.function.Supplier<VolumeService> services;
+        VolumeService service;
         Transport transport;
         OwnershipService ownership;
         NodeEngine engine;
@@ -82,7 +85,7 @@ final class Pair implements AutoCloseable {
             NodeId partner = id.equals(A) ? B : A;
             NodeSettings s = NodeSettings.defaults(id, partner, rank, List.of(id.equals(A) ? A_DISK : B_DISK),
                     List.of(id.equals(A) ? B_DISK : A_DISK), new InetEndpoint(loopback(id.equals(A) ? "127.0.0.12" : "127.0.0.11"), partnerIcPort));
-            engine = NodeEngine.builder().settings(tweak.apply(s)).dataTransport(transport).ownership(ownership).volumeService(app)
+            engine = NodeEngine.builder().settings(tweak.apply(s)).dataTransport(transport).ownership(ownership).volumeService(service = services == null ? app : services.get())
                     .clock(clock).autoTick(false).listener(events::add).build();
             engine.start();
             return this;
