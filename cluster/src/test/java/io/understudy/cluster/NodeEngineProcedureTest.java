@@ -29,10 +29,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The seed's procedures (Figs. 4, 5, 7) on two engines in one JVM, over real TCP and real file-backed
- * disks, with time driven by a manual clock. The order of steps is asserted from the events.
+ * The seed's procedures (Figs. 4, 5, 7) on two engines in one JVM, over a real data transport (TCP, or the
+ * VI emulation) and real file-backed disks, with the interconnect on TCP and time driven by a manual clock.
+ * The order of steps is asserted from the events. Subclasses choose the data transport.
  */
-class NodeEngineProcedureTest {
+abstract class NodeEngineProcedureTest {
+
+    /** {@return the data transport's provider id} */
+    abstract String dataTransport();
+
 
     static final DataAccessPort DAFS = DataAccessPort.DAFS;
     static final DataAccessPort PDAF = DataAccessPort.PDAF;
@@ -43,7 +48,7 @@ class NodeEngineProcedureTest {
 
     @BeforeEach
     void start() throws Exception {
-        pair = new Pair(dir).start();
+        pair = new Pair(dir, dataTransport()).start();
     }
 
     @AfterEach

@@ -20,6 +20,7 @@ import io.understudy.spi.transport.Connection;
 import io.understudy.spi.transport.Transport;
 import io.understudy.testkit.ManualClock;
 import io.understudy.transport.tcp.TcpTransportProvider;
+import io.understudy.transport.vi.ViTransportProvider;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.ByteBuffer;
@@ -44,6 +45,7 @@ final class Pair implements AutoCloseable {
     static final DiskId B_DISK = DiskId.of("b0");
 
     final Path dir;
+    final String dataTransport;
     final ManualClock clock = new ManualClock();
     final Node a;
     final Node b;
@@ -64,6 +66,7 @@ final class Pair implements AutoCloseable {
         java.util.function.Supplier<VolumeService> services;
         VolumeService service;
         Transport transport;
+        Transport interconnect;
         OwnershipService ownership;
         NodeEngine engine;
         java.util.function.UnaryOperator<NodeSettings> tweak = x -> x;
@@ -78,14 +81,23 @@ final class Pair implements AutoCloseable {
 
         /** Builds and starts a fresh engine for this node (a new process would do the same). */
         Node start() {
-            transport = new TcpTransportProvider().open(ProviderContext.builder()
-                    .portNumber(DataAccessPort.DAFS, dafs).portNumber(DataAccessPort.PDAF, pdaf).portNumber(IC, icPort)
+            interconnect = new TcpTransportProvider().open(ProviderContext.builder().portNumber(IC, icPort)
                     .setting("tcp.bindAddress", address).clock(clock).build());
+            transport = switch (dataTransport) {
+                case "tcp" -> new TcpTransportProvider().open(ProviderContext.builder()
+                        .portNumber(DataAccessPort.DAFS, dafs).portNumber(DataAccessPort.PDAF, pdaf)
+                        .setting("tcp.bindAddress", address).clock(clock).build());
+                // VI: the data-access ports are discriminators on the emulated NIC at the node's address.
+                case "vi" -> new ViTransportProvider().open(ProviderContext.builder()
+                        .setting("vi.bindAddress", address).setting("vi.directory", dir.resolve("vi-fabric").toString())
+                        .clock(clock).build());
+                default -> throw new IllegalArgumentException(dataTransport);
+            };
             ownership = openOwnership(id);
             NodeId partner = id.equals(A) ? B : A;
             NodeSettings s = NodeSettings.defaults(id, partner, rank, List.of(id.equals(A) ? A_DISK : B_DISK),
                     List.of(id.equals(A) ? B_DISK : A_DISK), new InetEndpoint(loopback(id.equals(A) ? "127.0.0.12" : "127.0.0.11"), partnerIcPort));
-            engine = NodeEngine.builder().settings(tweak.apply(s)).dataTransport(transport).ownership(ownership).volumeService(service = services == null ? app : services.get())
+            engine = NodeEngine.builder().settings(tweak.apply(s)).dataTransport(transport).interconnectTransport(interconnect).ownership(ownership).volumeService(service = services == null ? app : services.get())
                     .clock(clock).autoTick(false).listener(events::add).build();
             engine.start();
             return this;
@@ -95,6 +107,7 @@ final class Pair implements AutoCloseable {
         void crash() {
             engine.close();
             transport.close();
+            interconnect.close();
             ownership.close();
         }
 
@@ -142,6 +155,9 @@ final class Pair implements AutoCloseable {
             if (transport != null) {
                 transport.close();
             }
+            if (interconnect != null) {
+                interconnect.close();
+            }
             if (ownership != null) {
                 ownership.close();
             }
@@ -149,7 +165,13 @@ final class Pair implements AutoCloseable {
     }
 
     Pair(Path dir) throws Exception {
+        this(dir, "tcp");
+    }
+
+    /** A pair whose data-access ports use {@code dataTransport} ({@code tcp} or {@code vi}); the interconnect is TCP. */
+    Pair(Path dir, String dataTransport) throws Exception {
         this.dir = dir;
+        this.dataTransport = dataTransport;
         int[] ports = freePorts(4);
         dafs = ports[0];
         pdaf = ports[1];
