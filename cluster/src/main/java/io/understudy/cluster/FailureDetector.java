@@ -4,7 +4,9 @@ import java.time.Duration;
 
 /**
  * Decides when the partner has failed (Fig. 4, 410): when no heartbeat has arrived for
- * {@code interval * missedBeats}, or at once when it said "I am failing". Until the first heartbeat the
+ * {@code interval * missedBeats}, or at once when it said "I am failing", or when its host has refused
+ * {@value #REFUSALS} or more interconnect connections in a row over at least one interval since it was last
+ * heard (its process is gone: killed, crashed; a paused or partitioned partner never refuses). Until the first heartbeat the
  * partner is not suspected: a node that has never heard its partner cannot tell a dead one from one not
  * yet started, and taking over at boot would race the partner's own start.
  *
@@ -13,8 +15,14 @@ import java.time.Duration;
  */
 final class FailureDetector {
 
+    /** Refused connections in a row that, over at least one interval, mean the partner's process is gone. */
+    static final int REFUSALS = 2;
+
     private final long windowNanos;
+    private final long intervalNanos;
     private long lastHeard = Long.MIN_VALUE;
+    private long refusedSince = Long.MIN_VALUE;
+    private int refusals;
     private boolean failing;
     private String failingReason = "";
 
@@ -23,10 +31,34 @@ final class FailureDetector {
             throw new IllegalArgumentException("missedBeats must be at least 1: " + missedBeats);
         }
         this.windowNanos = interval.toNanos() * missedBeats;
+        this.intervalNanos = interval.toNanos();
     }
 
     synchronized void heard(long nowNanos) {
         lastHeard = nowNanos;
+        refusedSince = Long.MIN_VALUE;
+        refusals = 0;
+    }
+
+    /**
+     * The partner's host refused an interconnect connection: it answers, but nothing listens on the
+     * interconnect port, so the partner's process is gone (a paused or partitioned partner does not
+     * refuse: its kernel still accepts, or nothing answers at all).
+     */
+    synchronized void refused(long nowNanos) {
+        if (refusals == 0) {
+            refusedSince = nowNanos;
+        }
+        refusals++;
+    }
+
+    synchronized int refusals() {
+        return refusals;
+    }
+
+    /** {@return whether the partner's host has been refusing connections since it was last heard} */
+    synchronized boolean processGone(long nowNanos) {
+        return lastHeard != Long.MIN_VALUE && refusals >= REFUSALS && nowNanos - refusedSince >= intervalNanos;
     }
 
     synchronized void failing(String reason) {
@@ -37,6 +69,8 @@ final class FailureDetector {
     /** Forgets what it knew: after a takeover or giveback the partner starts afresh. */
     synchronized void reset() {
         lastHeard = Long.MIN_VALUE;
+        refusedSince = Long.MIN_VALUE;
+        refusals = 0;
         failing = false;
         failingReason = "";
     }
@@ -54,6 +88,11 @@ final class FailureDetector {
             return null;
         }
         long silent = nowNanos - lastHeard;
+        if (processGone(nowNanos)) {
+            return "partner's interconnect refused " + refusals + " connections over "
+                    + Duration.ofNanos(nowNanos - refusedSince).toMillis() + " ms after " + Duration.ofNanos(silent).toMillis()
+                    + " ms of silence: its process is gone";
+        }
         if (silent >= windowNanos) {
             return "no heartbeat for " + Duration.ofNanos(silent).toMillis() + " ms (window " + Duration.ofNanos(windowNanos).toMillis() + " ms)";
         }

@@ -2,6 +2,7 @@ package io.understudy.cluster;
 
 import io.understudy.api.DataAccessPort;
 import io.understudy.api.Endpoint;
+import io.understudy.api.ErrorCode;
 import io.understudy.api.UnderstudyException;
 import io.understudy.spi.transport.Connection;
 import io.understudy.spi.transport.Listener;
@@ -37,6 +38,7 @@ final class Interconnect implements AutoCloseable {
     private volatile boolean cut;
     private volatile Listener listener;
     private volatile Connection outbound;
+    private volatile Runnable onRefused = () -> { };
     private Thread sender;
 
     Interconnect(Transport transport, DataAccessPort port, Endpoint partner, Duration connectTimeout,
@@ -73,8 +75,16 @@ final class Interconnect implements AutoCloseable {
             return true;
         } catch (UnderstudyException e) {
             dropOutbound();
+            if (e.code() == ErrorCode.CONNECTION_REFUSED) {
+                onRefused.run();
+            }
             return false;
         }
+    }
+
+    /** Tells whom to call when the partner's host refuses a connection (nothing listens on the port). */
+    void onRefused(Runnable r) {
+        this.onRefused = r;
     }
 
     private void acceptLoop() {

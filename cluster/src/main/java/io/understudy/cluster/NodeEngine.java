@@ -125,7 +125,13 @@ public final class NodeEngine implements AutoCloseable {
         this.interconnect = new Interconnect(interconnectTransport, settings.interconnectPort(),
                 settings.partnerInterconnect(), settings.connectTimeout(), this::onMessage,
                 why -> LOG.log(System.Logger.Level.WARNING, "{0}: {1}", name, why));
+        this.interconnect.onRefused(() -> detector.refused(clock.nanoTime()));
         b.listeners.forEach(listeners::add);
+    }
+
+    /** {@return how many interconnect connections the partner's host has refused since it was last heard; for tests} */
+    int partnerRefusals() {
+        return detector.refusals();
     }
 
     /** {@return a builder} */
@@ -394,7 +400,9 @@ public final class NodeEngine implements AutoCloseable {
 
     /**
      * {@return why the partner is believed failed (after publishing the step), or null}. On silence the
-     * second node of the pair waits out the split-brain delay first; "I am failing" skips it.
+     * second node of the pair waits out the split-brain delay first; "I am failing" skips it, and so does a
+     * partner whose host refuses interconnect connections (its process is gone, so there is no live partner
+     * to race for the disks).
      */
     private String partnerFailure() {
         String suspicion = detector.suspicion(clock.nanoTime());
@@ -403,7 +411,7 @@ public final class NodeEngine implements AutoCloseable {
             return null;
         }
         boolean failing = detector.saidFailing();
-        if (!failing && settings.rank() == 1) {
+        if (!failing && settings.rank() == 1 && !detector.processGone(clock.nanoTime())) {
             long now = clock.nanoTime();
             if (suspectSince == Long.MIN_VALUE) {
                 suspectSince = now;

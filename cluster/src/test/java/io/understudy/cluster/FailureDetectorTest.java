@@ -43,4 +43,23 @@ class FailureDetectorTest {
     void thresholdMustBePositive() {
         assertThrows(IllegalArgumentException.class, () -> new FailureDetector(Duration.ofMillis(100), 0));
     }
+
+    @Test
+    void refusalsOverAnIntervalMeanTheProcessIsGoneAndAHeartbeatClearsThem() {
+        FailureDetector d = new FailureDetector(Duration.ofMillis(100), 5);
+        d.refused(0);
+        d.refused(100_000_000);
+        assertNull(d.suspicion(100_000_000), "refusals before the partner was ever heard mean nothing (it may not be up yet)");
+        d.heard(200_000_000);
+        d.refused(250_000_000);
+        assertNull(d.suspicion(300_000_000), "one refusal is not enough");
+        d.refused(300_000_000);
+        assertNull(d.suspicion(300_000_000), "two refusals 50 ms apart are not yet over an interval");
+        assertTrue(d.processGone(350_000_000));
+        String why = d.suspicion(350_000_000);
+        assertTrue(why != null && why.contains("refused 2 connections") && why.contains("process is gone"), why);
+        d.heard(360_000_000);
+        assertNull(d.suspicion(400_000_000), "a heartbeat after the refusals clears them (the partner restarted)");
+        assertTrue(!d.processGone(500_000_000));
+    }
 }

@@ -13,6 +13,7 @@ import io.understudy.api.DataAccessPort;
 import io.understudy.api.ErrorCode;
 import io.understudy.api.UnderstudyException;
 import io.understudy.api.event.NodeState;
+import io.understudy.api.event.NodeStep;
 import io.understudy.api.ownership.DiskIo;
 import io.understudy.session.Frame;
 import io.understudy.session.Status;
@@ -71,11 +72,11 @@ abstract class NodeEngineProcedureTest {
     }
 
     @Test
-    void fig4TakeoverAfterMissedHeartbeats() {
+    void fig4TakeoverAfterMissedHeartbeats() throws Exception {
         pair.heartbeatUntilHeard();
         pair.a.ok(DAFS, "put a0 3 before-the-crash");
         DiskIo staleWriter = pair.a.ownership.open(A_DISK);
-        pair.a.crash();
+        pair.a.crashLeavingTheHostSilent(); // silence only: the host does not refuse, as a hung host would not
 
         pair.clock.advance(Duration.ofMillis(300));
         pair.b.engine.tick();
@@ -98,6 +99,33 @@ abstract class NodeEngineProcedureTest {
         UnderstudyException fenced = assertThrows(UnderstudyException.class, () -> staleWriter.write(0, ByteBuffer.allocate(8)));
         assertEquals(ErrorCode.FENCED, fenced.code());
         staleWriter.close();
+    }
+
+    @Test
+    void aPartnerWhoseHostRefusesIsDetectedBeforeTheWindowAndWithoutTheSplitBrainDelay() {
+        pair.heartbeatUntilHeard();
+        pair.a.ok(DAFS, "put a0 3 before-the-crash");
+        pair.a.crash(); // the process is gone: its host refuses connections to the interconnect port
+        long start = pair.clock.nanoTime();
+        // Each tick sends a heartbeat (the first may still go into the dead connection); wait for a refusal.
+        waitFor(() -> {
+            pair.b.engine.tick();
+            return pair.b.engine.partnerRefusals() >= 1;
+        }, "B's heartbeat to the crashed A is refused");
+        assertEquals(NodeState.NORMAL, pair.b.engine.state(), "one refusal is not enough");
+        pair.clock.advance(Duration.ofMillis(100));
+        waitFor(() -> {
+            pair.b.engine.tick();
+            return pair.b.engine.partnerRefusals() >= 2 || pair.b.engine.state() != NodeState.NORMAL;
+        }, "a second refusal, one interval later");
+        pair.b.engine.tick();
+        assertEquals(NodeState.IN_TAKEOVER, pair.b.engine.state(), "B (rank 1) takes over on the refusals");
+        long took = Duration.ofNanos(pair.clock.nanoTime() - start).toMillis();
+        assertTrue(took < 500, "detected after " + took + " ms of clock, before the 500 ms window");
+        String silent = pair.b.events.stream().filter(e -> e instanceof NodeStep st && st.step() == NodeStep.Step.PARTNER_SILENT)
+                .map(e -> ((NodeStep) e).detail()).findFirst().orElseThrow();
+        assertTrue(silent.contains("refused") && silent.contains("process is gone"), silent);
+        assertEquals("before-the-crash", pair.b.ok(PDAF, "get a0 3"));
     }
 
     @Test

@@ -53,6 +53,7 @@ final class Pair implements AutoCloseable {
     final int pdaf;
     final int icA;
     final int icB;
+    final List<java.net.ServerSocket> hungSockets = new CopyOnWriteArrayList<>();
 
     final class Node implements AutoCloseable {
         final NodeId id;
@@ -103,12 +104,28 @@ final class Pair implements AutoCloseable {
             return this;
         }
 
-        /** Stops the engine as a crash would: no message to the partner; the disks stay as they were. */
+        /**
+         * Stops the engine as a crash of the process would: no message to the partner, the disks stay as they
+         * were, and the host refuses connections to the interconnect port (nothing listens there any more).
+         */
         void crash() {
             engine.close();
             transport.close();
             interconnect.close();
             ownership.close();
+        }
+
+        /**
+         * Crashes the engine but leaves the host accepting connections on the interconnect port without ever
+         * reading (a hung host, or a process stopped with SIGSTOP): the partner sees only silence, no refusal.
+         * The socket is closed with the pair.
+         */
+        void crashLeavingTheHostSilent() throws java.io.IOException {
+            crash();
+            java.net.ServerSocket hung = new java.net.ServerSocket();
+            hung.setReuseAddress(true);
+            hung.bind(new java.net.InetSocketAddress(loopback(address), icPort), 50);
+            hungSockets.add(hung);
         }
 
         List<String> steps() {
@@ -267,5 +284,12 @@ final class Pair implements AutoCloseable {
     public void close() {
         a.close();
         b.close();
+        for (java.net.ServerSocket s : hungSockets) {
+            try {
+                s.close();
+            } catch (java.io.IOException e) {
+                // closing a test socket: nothing to do
+            }
+        }
     }
 }
