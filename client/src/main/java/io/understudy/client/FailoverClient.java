@@ -64,8 +64,10 @@ import java.util.random.RandomGeneratorFactory;
  *   <li>re-sends every request that was in flight and unanswered, in sequence order
  *       ({@link Step#REQUESTS_RESENT}); each caller sees one slow call, not an error.</li>
  * </ol>
- * If nothing answers, it waits a backoff and goes round again (primary, then failover name) until the
- * {@link Builder#failoverBudget(Duration) failover budget} is spent; then it publishes
+ * If nothing answers, it waits a backoff and goes round again until the
+ * {@link Builder#failoverBudget(Duration) failover budget} is spent; a later round tries the primary once
+ * (its retries were for riding out a glitch, and the first round spent them), then the failover name, so
+ * a partner that is still taking over is tried again after one backoff, not after {@code primaryRetries}; then it publishes
  * {@link Step#GAVE_UP} and every waiting call fails with {@link ErrorCode#FAILOVER_EXHAUSTED}, whose
  * message lists each attempt and why it failed. The next call starts over.
  *
@@ -629,7 +631,7 @@ public final class FailoverClient implements RequestChannel, AutoCloseable {
             for (int round = 1; ; round++) {
                 for (Location loc : ep.order()) {
                     Link l = loc == Location.PRIMARY
-                            ? tryPrimary(ep, br == null && round == 1)
+                            ? tryPrimary(ep, br == null && round == 1, round)
                             : trySecondary(ep);
                     if (l != null) {
                         install(l, br != null, ep);
@@ -655,9 +657,12 @@ public final class FailoverClient implements RequestChannel, AutoCloseable {
         }
     }
 
-    /** Fig. 6, 610: the primary, on the primary port. The first connection tries once, unannounced. */
-    private Link tryPrimary(Episode ep, boolean firstConnection) {
-        int tries = firstConnection ? 1 : primaryRetries;
+    /**
+     * Fig. 6, 610: the primary, on the primary port, {@code primaryRetries} times in the first round of a
+     * recovery and once in later rounds. The first connection tries once, unannounced.
+     */
+    private Link tryPrimary(Episode ep, boolean firstConnection, int round) {
+        int tries = firstConnection || round > 1 ? 1 : primaryRetries;
         for (int i = 1; i <= tries; i++) {
             if (i > 1) {
                 pause(ep);

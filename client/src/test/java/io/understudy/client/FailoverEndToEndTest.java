@@ -440,6 +440,27 @@ class FailoverEndToEndTest {
         return c;
     }
 
+    @Test
+    void laterRoundsTryThePrimaryOnceSoAPartnerStillTakingOverIsTriedAgainSooner() throws Exception {
+        TinyServer a = filerA();
+        FailoverClient client = open(client());
+        client.connect();
+        a.kill(); // FilerA is gone and FilerB has not opened pDAF yet: every try of a round fails
+        Future<String> call = callers().submit(() -> text(client.call(utf8("after"))));
+        log.await(FAILOVER_NAME_COMPUTED, 3, 5_000); // three rounds done
+        TinyServer b = filerBInTakeover();
+        assertEquals("FilerB:after", call.get(10, TimeUnit.SECONDS));
+
+        List<ClientStep.Step> steps = log.steps();
+        int firstRound = steps.indexOf(FAILOVER_NAME_COMPUTED);
+        assertEquals(2, steps.subList(0, firstRound).stream().filter(PRIMARY_RETRY::equals).count(),
+                "the first round retries the primary primaryRetries (2) times: " + log);
+        int secondRound = steps.subList(firstRound + 1, steps.size()).indexOf(FAILOVER_NAME_COMPUTED) + firstRound + 1;
+        assertEquals(1, steps.subList(firstRound + 1, secondRound).stream().filter(PRIMARY_RETRY::equals).count(),
+                "a later round tries the primary once: " + log);
+        assertTrue(b.received(PDAF) >= 1);
+    }
+
     private FailoverClient.Builder client() {
         return FailoverClient.builder()
                 .server(FILER_A)
