@@ -500,6 +500,12 @@ public final class NodeEngine implements AutoCloseable {
                 }
             }
         }
+        if (!ownToo) {
+            List<DiskId> lostOwn = settings.ownDisks().stream().filter(ownership::isFenced).toList();
+            if (!lostOwn.isEmpty() && !resolveCrossedClaims(lostOwn, taken)) {
+                return;
+            }
+        }
         for (DiskId d : taken) {
             mount(d);
         }
@@ -510,15 +516,80 @@ public final class NodeEngine implements AutoCloseable {
         step(Step.SERVING_BOTH_PORTS, settings.primaryPort() + " " + settings.ownDisks() + ", " + settings.secondaryPort() + " " + taken);
     }
 
+    /**
+     * Claims a disk (preempting the partner if it holds it). A fence no newer than the disk's epoch read
+     * before the claim is stale: the partner took the disk from this node before this decision (it took
+     * its own disk back, or this node lost an earlier race), so this node starts a new incarnation on the
+     * disk and claims once more. A fence newer than that is a race lost now, and stands.
+     */
     private ClaimResult claimFromPartner(DiskId d) {
         OwnershipState s = ownership.state(d);
-        if (s.unowned()) {
-            return ownership.claim(d);
+        ClaimResult r = claimOnce(d, s);
+        if (r instanceof ClaimResult.Fenced f && f.epoch() <= s.epoch() && ownership.forgetFences(d)) {
+            LOG.log(System.Logger.Level.INFO, "{0}: the fence on {1} by {2} (epoch {3}) predates this decision; claiming as a new incarnation",
+                    name, d, f.by(), f.epoch());
+            r = claimOnce(d, ownership.state(d));
         }
-        if (s.ownedBy(settings.self())) {
+        return r;
+    }
+
+    private ClaimResult claimOnce(DiskId d, OwnershipState s) {
+        if (s.unowned() || s.ownedBy(settings.self())) {
             return ownership.claim(d);
         }
         return ownership.preempt(d, settings.partner());
+    }
+
+    /**
+     * Crossed claims: this node holds (or just took) the partner's disks, and the partner preempted this
+     * node's own disks: each decided the other had failed (a cut interconnect, or a pause, while both
+     * lived), and the split-brain delay did not keep the claims apart. The first node of the pair keeps
+     * everything: it takes its own disks back at once (the preempt fences the partner there); the second
+     * releases what it took and waits for giveback. So every disk ends with exactly one node serving it,
+     * whichever node noticed first. Runs on the control thread.
+     *
+     * @param lostOwn     this node's own disks, found preempted
+     * @param partnerHeld the partner's disks this node holds (released by the second node)
+     * @return whether this node goes on serving (the first node, once its own disks are back)
+     */
+    private boolean resolveCrossedClaims(List<DiskId> lostOwn, List<DiskId> partnerHeld) {
+        String crossed = "crossed claims: " + settings.partner() + " preempted " + lostOwn + " while this node held "
+                + partnerHeld;
+        if (settings.rank() == 1) {
+            step(Step.FENCED, crossed + "; the first node of the pair keeps both, releasing " + partnerHeld);
+            stopServingEverything();
+            releaseAll(partnerHeld);
+            sawPartnerHoldMyDisks = true;
+            detector.reset();
+            suspectSince = Long.MIN_VALUE;
+            transition(NodeState.WAITING_FOR_GIVEBACK, crossed);
+            return false;
+        }
+        step(Step.FENCED, crossed + "; as the first node of the pair, taking them back");
+        PortServer primary = servers.remove(settings.primaryPort());
+        if (primary != null) {
+            primary.gate.close();
+            primary.closeConnections();
+            primary.deactivate();
+        }
+        unmountAll(settings.ownDisks());
+        List<DiskId> back = new ArrayList<>();
+        for (DiskId d : settings.ownDisks()) {
+            ClaimResult r = claimFromPartner(d);
+            if (!(r instanceof ClaimResult.Acquired a)) {
+                step(Step.CLAIM_LOST, d + ": " + r);
+                releaseAll(back);
+                loseToPartner("could not take back " + d + " after crossed claims: " + r);
+                return false;
+            }
+            back.add(d);
+            step(Step.DISK_CLAIMED, d + " " + ownedPair() + " epoch " + a.epoch() + " (taken back)");
+        }
+        for (DiskId d : back) {
+            mount(d);
+        }
+        openPort(settings.primaryPort(), Set.copyOf(back));
+        return true;
     }
 
     /** Fig. 5, in the figure's order. Runs on the control thread. */
@@ -612,6 +683,14 @@ public final class NodeEngine implements AutoCloseable {
 
     /** {@return whether this node lost a disk it serves and stopped serving it} */
     private boolean checkFencing() {
+        if (state == NodeState.IN_TAKEOVER) {
+            List<DiskId> lostOwn = settings.ownDisks().stream().filter(d -> mounted.containsKey(d) && ownership.isFenced(d)).toList();
+            List<DiskId> held = settings.partnerDisks().stream().filter(d -> mounted.containsKey(d) && !ownership.isFenced(d)).toList();
+            if (!lostOwn.isEmpty() && !held.isEmpty()) {
+                resolveCrossedClaims(lostOwn, held);
+                return true;
+            }
+        }
         for (DiskId d : List.copyOf(mounted.keySet())) {
             if (ownership.isFenced(d)) {
                 if (settings.ownDisks().contains(d)) {

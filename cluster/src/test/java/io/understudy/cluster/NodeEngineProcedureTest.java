@@ -192,6 +192,73 @@ abstract class NodeEngineProcedureTest {
     }
 
     @Test
+    void aNodeFencedEarlierInTheSameProcessStillTakesOverWhenThePartnerDies() throws Exception {
+        // B takes A's disk while A lives (a cut link): A is fenced on a0, in this very process.
+        pair.heartbeatUntilHeard();
+        pair.a.engine.cutInterconnect(true);
+        pair.b.engine.cutInterconnect(true);
+        pair.silenceLongerThanWindow();
+        pair.b.engine.tick();
+        pair.clock.advance(Duration.ofMillis(300));
+        pair.b.engine.tick();
+        assertEquals(NodeState.IN_TAKEOVER, pair.b.engine.state());
+        pair.a.engine.tick();
+        assertEquals(NodeState.WAITING_FOR_GIVEBACK, pair.a.engine.state());
+        pair.b.ok(PDAF, "put a0 7 written-by-b");
+        // The link comes back; then B dies holding both disks. A's fence on a0 predates its decision: stale.
+        pair.a.engine.cutInterconnect(false);
+        pair.b.engine.cutInterconnect(false);
+        pair.heartbeatUntilHeard();
+        pair.b.crashLeavingTheHostSilent();
+        pair.silenceLongerThanWindow();
+        pair.a.engine.tick();
+        assertEquals(NodeState.IN_TAKEOVER, pair.a.engine.state(), pair.a.steps().toString());
+        assertEquals("<A,A>", pair.a.ownership.state(A_DISK).pair());
+        assertEquals("<A,A>", pair.a.ownership.state(B_DISK).pair());
+        assertEquals("written-by-b", pair.a.ok(DAFS, "get a0 7"));
+    }
+
+    @Test
+    void crossedClaimsTheFirstNodeTakesItsOwnDiskBackAndServesBoth() {
+        pair.heartbeatUntilHeard();
+        pair.a.engine.cutInterconnect(true);
+        pair.b.engine.cutInterconnect(true);
+        pair.silenceLongerThanWindow();
+        pair.a.engine.tick();
+        assertEquals(NodeState.IN_TAKEOVER, pair.a.engine.state());
+        // B decided too, and its claim crossed A's: it preempted a0 after A had checked its own disks.
+        assertTrue(pair.b.ownership.preempt(A_DISK, Pair.A) instanceof io.understudy.api.ownership.ClaimResult.Acquired);
+        pair.a.engine.tick();
+        assertEquals(NodeState.IN_TAKEOVER, pair.a.engine.state(), pair.a.steps().toString());
+        assertTrue(pair.a.steps().contains("FENCED"), "A noticed the crossed claim: " + pair.a.steps());
+        assertEquals("<A,A>", pair.a.ownership.state(A_DISK).pair(), "A took its own disk back");
+        assertEquals("<A,A>", pair.a.ownership.state(B_DISK).pair());
+        assertEquals("ok", pair.a.ok(DAFS, "put a0 1 after-the-cross"));
+        assertEquals("ok", pair.a.ok(PDAF, "put b0 1 for-b"));
+        pair.b.engine.tick();
+        assertEquals(NodeState.WAITING_FOR_GIVEBACK, pair.b.engine.state(), "B, fenced on both, serves nothing");
+        assertTrue(pair.b.refuses(DAFS));
+    }
+
+    @Test
+    void crossedClaimsTheSecondNodeReleasesWhatItTookAndWaits() {
+        pair.heartbeatUntilHeard();
+        pair.a.engine.cutInterconnect(true);
+        pair.b.engine.cutInterconnect(true);
+        pair.silenceLongerThanWindow();
+        pair.b.engine.tick();
+        pair.clock.advance(Duration.ofMillis(300));
+        pair.b.engine.tick();
+        assertEquals(NodeState.IN_TAKEOVER, pair.b.engine.state());
+        // A decided too, and its claim crossed B's: it preempted b0 after B had checked its own disks.
+        assertTrue(pair.a.ownership.preempt(B_DISK, Pair.B) instanceof io.understudy.api.ownership.ClaimResult.Acquired);
+        pair.b.engine.tick();
+        assertEquals(NodeState.WAITING_FOR_GIVEBACK, pair.b.engine.state(), pair.b.steps().toString());
+        assertTrue(pair.b.ownership.state(A_DISK).unowned(), "B released A's disk: " + pair.b.ownership.state(A_DISK));
+        assertTrue(pair.b.refuses(DAFS) && pair.b.refuses(PDAF));
+    }
+
+    @Test
     void aFencedLoserDoesNotPreemptBackWhileTheLinkStaysCut() {
         pair.heartbeatUntilHeard();
         pair.a.engine.cutInterconnect(true);

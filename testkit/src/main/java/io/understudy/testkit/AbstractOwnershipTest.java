@@ -343,6 +343,30 @@ public abstract class AbstractOwnershipTest {
 
     /** Rule 4: a third node's disk. */
     @Test
+    public void aFencedNodeThatForgetsItsFencesMayPreemptAgainButItsOldHandlesStayFenced() {
+        OwnershipService a = service(nodeA());
+        OwnershipService b = service(nodeB());
+        acquired(a.claim(D0));
+        DiskIo before = a.open(D0);
+        acquired(b.preempt(D0, nodeA()));
+        assertInstanceOf(ClaimResult.Fenced.class, a.preempt(D0, nodeB()), "a fenced node loses a preempt");
+        if (!a.forgetFences(D0)) {
+            before.close();
+            org.junit.jupiter.api.Assumptions.abort(a + " does not support forgetFences (fences last for the service's lifetime)");
+        }
+        assertFalse(a.isFenced(D0), "the new incarnation is not fenced by what happened before");
+        ClaimResult.Acquired back = acquired(a.preempt(D0, nodeB()));
+        assertTrue(back.epoch() > b.state(D0).epoch() - 1, "epoch " + back.epoch());
+        assertTrue(b.isFenced(D0), "the preempt fenced B");
+        assertCode(ErrorCode.FENCED, () -> before.write(0, bytes("stale handle")));
+        before.close();
+        try (DiskIo io = a.open(D0)) {
+            io.write(0, bytes("new incarnation"));
+            io.force();
+        }
+    }
+
+    @Test
     public void preemptOfADiskOwnedByAThirdNodeIsHeldBy() {
         OwnershipService a = service(nodeA());
         OwnershipService c = service(nodeC());

@@ -30,7 +30,8 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Fencing follows the suite's rule: a service is fenced on a disk once another node has preempted its
  * node after the service was opened; it stays fenced until the disk is released. A service opened later
- * (a restarted node) is not fenced.
+ * (a restarted node) is not fenced, and neither is one that {@linkplain OwnershipService#forgetFences forgot its
+ * fences} on the disk (handles it opened before stay fenced).
  *
  * <p>Closing a service leaves the {@link DiskIo} handles it opened working, and fenced.
  *
@@ -141,6 +142,8 @@ public final class InMemoryOwnership {
     private final class Service implements OwnershipService {
         private final NodeId self;
         private final long birth;
+        /** Per disk, the birth of a later incarnation started by {@link #forgetFences}. */
+        private final Map<DiskId, Long> rebirths = new java.util.HashMap<>();
         private boolean closed;
 
         Service(NodeId self, long birth) {
@@ -271,10 +274,32 @@ public final class InMemoryOwnership {
             }
         }
 
-        /** The mark that fences this service on the disk, or null. */
+        @Override
+        public boolean forgetFences(DiskId disk) {
+            lock.lock();
+            try {
+                Disk d = disk(disk);
+                rebirths.put(d.id, ++generation);
+                return true;
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /** This service's current incarnation on the disk: when it was opened, or last forgot its fences. */
+        long birthOf(Disk d) {
+            return Math.max(birth, rebirths.getOrDefault(d.id, Long.MIN_VALUE));
+        }
+
+        /** The mark that fences this service's current incarnation on the disk, or null. */
         Mark fence(Disk d) {
+            return fence(d, birthOf(d));
+        }
+
+        /** The mark that fences an incarnation born at {@code born} on the disk, or null. */
+        Mark fence(Disk d, long born) {
             Mark m = d.marks.get(self.name());
-            return m != null && m.generation() > birth ? m : null;
+            return m != null && m.generation() > born ? m : null;
         }
 
         private boolean same(NodeId node) {
@@ -302,11 +327,14 @@ public final class InMemoryOwnership {
     private final class Io implements DiskIo {
         private final Service service;
         private final Disk disk;
+        /** The incarnation that opened it: a handle opened before {@code forgetFences} stays fenced. */
+        private final long born;
         private boolean closed;
 
         Io(Service service, Disk disk) {
             this.service = service;
             this.disk = disk;
+            this.born = service.birthOf(disk);
         }
 
         @Override
@@ -379,7 +407,7 @@ public final class InMemoryOwnership {
 
         private void checkWritable(String what) {
             checkOpen();
-            Mark m = service.fence(disk);
+            Mark m = service.fence(disk, born);
             if (m != null) {
                 throw new UnderstudyException(ErrorCode.FENCED, service.self + " cannot " + what + " disk " + disk.id + ": it was preempted by "
                         + m.by() + " (epoch " + m.epoch() + "); stop serving this disk");

@@ -67,6 +67,22 @@ public interface OwnershipService extends AutoCloseable {
     boolean isFenced(DiskId disk);
 
     /**
+     * Starts a new incarnation of this node on a disk it neither serves nor holds open, forgetting the
+     * fences recorded against the old one, so that the next {@link #claim} or {@link #preempt} is judged
+     * by what happens from now on. A node engine calls it when it has decided that a disk's owner failed
+     * and finds itself fenced on that disk by a preempt it already knew of when it decided (the partner took
+     * the disk back from it earlier): a stale fence, not a lost race. Handles {@linkplain #open opened}
+     * before stay fenced. In SCSI terms: a new I_T nexus and a new registration key.
+     *
+     * @param disk the disk
+     * @return whether this provider supports it; by default it does not, and fences last as long as the
+     *         service (a restarted node is a new incarnation)
+     */
+    default boolean forgetFences(DiskId disk) {
+        return false;
+    }
+
+    /**
      * Opens the fenced data path to a disk.
      *
      * @param disk the disk

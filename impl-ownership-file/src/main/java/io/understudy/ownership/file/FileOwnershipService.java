@@ -231,6 +231,40 @@ final class FileOwnershipService implements OwnershipService {
         }
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Here: a new {@code Disk} incarnation whose birth epoch is the disk's epoch now, so fences up to
+     * it no longer apply to this service; handles opened before keep the old incarnation and stay fenced.
+     */
+    @Override
+    public boolean forgetFences(DiskId disk) {
+        Disk old = disk(disk);
+        Disk fresh;
+        synchronized (this) {
+            checkOpen();
+            if (disks.get(disk) != old) {
+                return true; // another thread started a new incarnation meanwhile
+            }
+            Sidecar sc;
+            try {
+                sc = Sidecar.acquire(FileDisks.reservationFile(directory, disk));
+            } catch (IOException e) {
+                throw new UnderstudyException(ErrorCode.DISK_IO, self + " cannot open the reservation sidecar of disk " + disk
+                        + " in " + directory + ": " + e, e);
+            }
+            try {
+                fresh = new Disk(disk, old.file, sc);
+            } catch (RuntimeException | Error e) {
+                sc.release();
+                throw e;
+            }
+            disks.put(disk, fresh);
+        }
+        old.sidecar.release();
+        return true;
+    }
+
     @Override
     public void close() {
         List<Disk> toRelease;

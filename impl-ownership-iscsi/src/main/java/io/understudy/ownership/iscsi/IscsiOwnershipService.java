@@ -314,6 +314,29 @@ final class IscsiOwnershipService implements OwnershipService {
         return new IscsiDiskIo(d);
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Here: a new I_T nexus (a new iSCSI session) with a new registration key and a birth epoch of now;
+     * the old session is closed once the handles opened on it are, and stays unregistered (fenced) until
+     * then.
+     */
+    @Override
+    public boolean forgetFences(DiskId disk) {
+        Disk old;
+        synchronized (this) {
+            if (closed) {
+                throw new UnderstudyException(ErrorCode.ILLEGAL_STATE, "the ownership service of " + self + " is closed");
+            }
+            old = disks.remove(disk);
+        }
+        if (old != null) {
+            old.release();
+        }
+        disk(disk);
+        return true;
+    }
+
     @Override
     public void close() {
         List<Disk> all;
