@@ -11,17 +11,30 @@ import java.net.StandardSocketOptions;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.net.ssl.SSLSocket;
 
 /**
  * A listening TCP socket for one data-access port. Closing the channel wakes a blocked {@link #accept()}
  * (the JDK signals the blocked thread) and makes the kernel refuse later connection attempts.
+ *
+ * <p>With TLS, {@link #accept()} does the server's handshake on the accepting thread, bounded by
+ * {@code tcp.tls.handshakeTimeout}, and returns only a connection whose handshake succeeded. A failed
+ * handshake (an untrusted or missing client certificate, a plain-TCP client, a timeout) is logged as a
+ * warning, its socket closed, and accept goes on waiting for the next client. Closing the listener also
+ * closes sockets in the middle of a handshake.
  */
 final class TcpListener implements Listener {
+
+    private static final System.Logger LOG = System.getLogger(TcpListener.class.getName());
 
     private final TcpTransport transport;
     private final DataAccessPort port;
     private final ServerSocketChannel server;
     private final String local;
+    /** Accepted sockets whose TLS handshake is under way, closed by {@link #close()}. */
+    private final Set<SocketChannel> handshaking = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
     /** Threads inside {@code server.accept()}; guarded by {@code this}. */
     private int accepting;
@@ -53,7 +66,15 @@ final class TcpListener implements Listener {
                     exitAccept();
                 }
                 channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
-                return transport.register(new TcpConnection(transport, port, channel, peerOf(channel)));
+                if (transport.tls() == null) {
+                    return transport.register(new TcpConnection(transport, port, channel, peerOf(channel)));
+                }
+                String peer = peerOf(channel);
+                SSLSocket tls = handshake(channel, peer);
+                if (tls == null) {
+                    continue;
+                }
+                return transport.register(new TcpConnection(transport, port, channel, peer, tls));
             } catch (ClosedChannelException e) {
                 // Also AsynchronousCloseException (closed while waiting) and ClosedByInterruptException.
                 TcpTransport.closeQuietly(channel);
@@ -74,6 +95,38 @@ final class TcpListener implements Listener {
         }
     }
 
+    /**
+     * {@return the TLS socket after a successful server handshake and the accept byte sent, or null after
+     * a failed one (logged, socket closed)} Throws {@code CLOSED} if the listener closes meanwhile.
+     */
+    private SSLSocket handshake(SocketChannel channel, String peer) throws IOException {
+        TcpTls tls = transport.tls();
+        handshaking.add(channel);
+        try {
+            if (closed) {
+                throw closedError(null);
+            }
+            SSLSocket s = tls.server(channel.socket());
+            s.setSoTimeout(TcpTransport.millis(tls.handshakeTimeout()));
+            s.startHandshake();
+            s.getOutputStream().write(TcpTls.ACCEPTED);
+            s.setSoTimeout(0);
+            return s;
+        } catch (IOException e) {
+            TcpTransport.closeQuietly(channel);
+            if (closed) {
+                throw closedError(e);
+            }
+            String why = TcpTls.isTimeout(e) ? "no complete handshake within " + tls.handshakeTimeout().toMillis() + " ms ("
+                    + TcpOptions.TLS_HANDSHAKE_TIMEOUT.name() + "); the client may not speak TLS" : TcpTls.explain(e);
+            LOG.log(System.Logger.Level.WARNING, () -> "TLS handshake with " + peer + " on data-access port " + port + " (TCP " + local
+                    + ") failed: " + why + "; connection closed, the listener keeps accepting");
+            return null;
+        } finally {
+            handshaking.remove(channel);
+        }
+    }
+
     @Override
     public boolean isOpen() {
         return !closed;
@@ -83,6 +136,9 @@ final class TcpListener implements Listener {
     public void close() {
         closed = true;
         TcpTransport.closeQuietly(server);
+        for (SocketChannel c : handshaking) {
+            TcpTransport.closeQuietly(c);
+        }
         transport.forget(this);
         awaitNoAcceptors();
     }
