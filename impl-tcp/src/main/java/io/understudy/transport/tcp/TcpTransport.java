@@ -186,11 +186,13 @@ final class TcpTransport implements Transport {
                         + wait.toMillis() + " ms (the connect timeout); is the server speaking TLS (" + TcpOptions.TLS.name()
                         + ": on there too), and is anything accepting there?", e);
             }
-            if (TcpTls.isTls(e)) {
-                throw new UnderstudyException(ErrorCode.TLS_HANDSHAKE_FAILED, "TLS handshake with " + where + " (expecting the name "
-                        + name + ") failed: " + TcpTls.explain(e), e);
+            if (e instanceof java.nio.channels.ClosedByInterruptException) {
+                throw e;
             }
-            throw e;
+            // TCP connected; whatever breaks now (an alert, a reset from a plain server that hung up) is the handshake.
+            String hint = TcpTls.isTls(e) ? "" : "; the server may not speak TLS (" + TcpOptions.TLS.name() + ": on there too)";
+            throw new UnderstudyException(ErrorCode.TLS_HANDSHAKE_FAILED, "TLS handshake with " + where + " (expecting the name "
+                    + name + ") failed: " + TcpTls.explain(e) + hint, e);
         }
     }
 
