@@ -217,6 +217,22 @@ class TlsTcpTransportTest extends AbstractTransportTest {
         assertArrayEquals(new byte[] {42}, bytes(s.receive(patience())));
     }
 
+    /** Handshakes run beside each other: clients that stall theirs delay nobody (the handshake timeout is 30 s). */
+    @Test
+    void stalledHandshakesDoNotHoldUpOtherClients() throws Exception {
+        try (Transport server = provider().open(tls(b -> b.setting("tcp.tls.keyStore", pki.server.toString())
+                        .setting("tcp.tls.handshakeTimeout", "30s")))) {
+            Listener l = server.listen(DataAccessPort.PDAF);
+            try (java.net.Socket mute1 = new java.net.Socket(LOOPBACK, pdaf);
+                 java.net.Socket mute2 = new java.net.Socket(LOOPBACK, pdaf)) {
+                // Both connect and accept are bounded by patience(), far below the 30 s a serial handshake would take.
+                assertServes(client(), serverEndpoint(), l);
+                assertServes(client(), serverEndpoint(), l);
+                assertTrue(mute1.isConnected() && mute2.isConnected() && !mute1.isClosed());
+            }
+        }
+    }
+
     // ---- plain and TLS peers ----
 
     @Test
