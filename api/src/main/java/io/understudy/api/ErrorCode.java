@@ -45,6 +45,11 @@ public enum ErrorCode {
     UNSUPPORTED_ENDPOINT(3008, Category.TRANSPORT),
     /** An I/O error on the transport. */
     TRANSPORT_IO(3009, Category.TRANSPORT),
+    /**
+     * A TLS handshake failed: a certificate not trusted, not naming the expected peer, or missing where one
+     * is required, no protocol in common, or a peer not speaking TLS.
+     */
+    TLS_HANDSHAKE_FAILED(3010, Category.TRANSPORT),
 
     /** The name is not known to any configured resolver. */
     NAME_NOT_FOUND(4001, Category.NAMING),

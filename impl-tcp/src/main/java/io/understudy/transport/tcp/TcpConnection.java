@@ -6,6 +6,7 @@ import io.understudy.api.UnderstudyException;
 import io.understudy.spi.transport.Connection;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
@@ -14,6 +15,7 @@ import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.locks.ReentrantLock;
+import javax.net.ssl.SSLSocket;
 
 /**
  * One TCP connection carrying frames: a 4-byte big-endian payload length ({@link #HEADER_LENGTH}), then
@@ -24,17 +26,29 @@ import java.util.concurrent.locks.ReentrantLock;
  * blocking read with a timeout that NIO offers; the decoder's state (header bytes so far, the frame being
  * filled) lives in fields, so a timeout in the middle of a frame loses nothing and the next call resumes.
  * A header is checked against the maximum before its buffer is allocated.
+ *
+ * <p>With TLS ({@code tcp.tls: on}) the same frames travel inside TLS records: reads go through the
+ * {@link SSLSocket} layered over the channel's socket, and a send copies the header and up to
+ * {@value #TLS_CHUNK} payload bytes into one buffer, so a small frame costs one TLS record, not two.
+ * Closing still closes the channel, without a {@code close_notify} (a close never waits on the peer); a
+ * frame cut short is detected by its length prefix all the same.
  */
 final class TcpConnection implements Connection {
 
     /** Bytes in a frame header: the payload length as a big-endian signed 32-bit integer. */
     static final int HEADER_LENGTH = 4;
 
+    /** Payload bytes per TLS write: the largest TLS record's plaintext. */
+    static final int TLS_CHUNK = 16 * 1024;
+
     private final TcpTransport transport;
     private final DataAccessPort port;
     private final SocketChannel channel;
     private final Socket socket;
     private final InputStream in;
+    /** The TLS socket's output, or null for plain TCP (which writes to the channel). */
+    private final OutputStream tlsOut;
+    private final byte[] tlsSendBuffer;
     private final String peer;
     private final int maxFrameSize;
 
@@ -50,11 +64,18 @@ final class TcpConnection implements Connection {
     private volatile boolean closed;
 
     TcpConnection(TcpTransport transport, DataAccessPort port, SocketChannel channel, String peer) throws IOException {
+        this(transport, port, channel, peer, null);
+    }
+
+    /** A connection over {@code channel}, or over {@code tls} layered on it when not null (handshake done). */
+    TcpConnection(TcpTransport transport, DataAccessPort port, SocketChannel channel, String peer, SSLSocket tls) throws IOException {
         this.transport = transport;
         this.port = port;
         this.channel = channel;
-        this.socket = channel.socket();
+        this.socket = tls != null ? tls : channel.socket();
         this.in = socket.getInputStream();
+        this.tlsOut = tls != null ? tls.getOutputStream() : null;
+        this.tlsSendBuffer = tls != null ? new byte[HEADER_LENGTH + TLS_CHUNK] : null;
         this.peer = peer;
         this.maxFrameSize = transport.maxFrameSize();
     }
@@ -83,6 +104,10 @@ final class TcpConnection implements Connection {
             if (closed) {
                 throw closedError(null);
             }
+            if (tlsOut != null) {
+                sendTls(frame, length);
+                return;
+            }
             sendHeader.clear();
             sendHeader.putInt(length).flip();
             sendVector[1] = frame;
@@ -97,6 +122,22 @@ final class TcpConnection implements Connection {
             sendVector[1] = null;
             sendLock.unlock();
         }
+    }
+
+    /** Writes the header and the payload in chunks of at most one TLS record each; called under the send lock. */
+    private void sendTls(ByteBuffer frame, int length) throws IOException {
+        byte[] b = tlsSendBuffer;
+        b[0] = (byte) (length >>> 24);
+        b[1] = (byte) (length >>> 16);
+        b[2] = (byte) (length >>> 8);
+        b[3] = (byte) length;
+        int fill = HEADER_LENGTH;
+        do {
+            int n = Math.min(frame.remaining(), b.length - fill);
+            frame.get(b, fill, n);
+            tlsOut.write(b, 0, fill + n);
+            fill = 0;
+        } while (frame.hasRemaining());
     }
 
     @Override

@@ -38,16 +38,24 @@ final class TcpTransport implements Transport {
     private final InetAddress bindAddress;
     private final Duration connectTimeoutCap;
     private final int maxFrameSize;
+    /** The TLS settings, or null for plain TCP. */
+    private final TcpTls tls;
     private final Map<DataAccessPort, TcpListener> listeners = new ConcurrentHashMap<>();
     private final Set<TcpConnection> connections = ConcurrentHashMap.newKeySet();
     private final ReentrantLock listenLock = new ReentrantLock();
     private volatile boolean closed;
 
-    TcpTransport(ProviderContext context, InetAddress bindAddress, Duration connectTimeoutCap, int maxFrameSize) {
+    TcpTransport(ProviderContext context, InetAddress bindAddress, Duration connectTimeoutCap, int maxFrameSize, TcpTls tls) {
         this.context = context;
         this.bindAddress = bindAddress;
         this.connectTimeoutCap = connectTimeoutCap;
         this.maxFrameSize = maxFrameSize;
+        this.tls = tls;
+    }
+
+    /** {@return the TLS settings, or null for plain TCP} */
+    TcpTls tls() {
+        return tls;
     }
 
     @Override
@@ -71,6 +79,11 @@ final class TcpTransport implements Transport {
         ServerSocketChannel server = null;
         try {
             ensureOpen();
+            if (tls != null && !tls.hasKey()) {
+                throw new UnderstudyException(ErrorCode.INVALID_CONFIGURATION, "cannot listen on data-access port " + port + " with TLS: "
+                        + TcpOptions.TLS.name() + " is on but this node has no certificate; set " + TcpOptions.TLS_KEY_STORE.name()
+                        + " (PKCS#12), or " + TcpOptions.TLS_CERTIFICATE.name() + " and " + TcpOptions.TLS_PRIVATE_KEY.name() + " (PEM)");
+            }
             if (listeners.containsKey(port)) {
                 throw new UnderstudyException(ErrorCode.PORT_IN_USE, "data-access port " + port + " (TCP " + describe(local)
                         + ") is already listened on by this transport; close its listener first");
@@ -113,12 +126,19 @@ final class TcpTransport implements Transport {
         Duration wait = timeout.compareTo(connectTimeoutCap) < 0 ? timeout : connectTimeoutCap;
         String where = "data-access port " + port + " at " + describe(remote);
         SocketChannel channel = null;
+        long deadline = System.nanoTime() + wait.toNanos();
         try {
             channel = SocketChannel.open();
             channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
             // The socket adaptor is the one blocking connect with a timeout that NIO offers.
             channel.socket().connect(remote, millis(wait));
+            if (tls != null) {
+                return register(new TcpConnection(this, port, channel, describe(remote), handshake(channel, remote, where, wait, deadline)));
+            }
             return register(new TcpConnection(this, port, channel, describe(remote)));
+        } catch (UnderstudyException e) {
+            closeQuietly(channel);
+            throw e;
         } catch (IOException e) {
             closeQuietly(channel);
             if (e instanceof SocketTimeoutException) {
@@ -134,6 +154,55 @@ final class TcpTransport implements Transport {
             }
             throw new UnderstudyException(ErrorCode.TRANSPORT_IO, "cannot connect to " + where + ": " + e, e);
         }
+    }
+
+    /**
+     * Does the client's TLS handshake within what is left of the connect timeout, then waits for the
+     * listener's {@link TcpTls#ACCEPTED} byte: under TLS 1.3 a listener refuses a client certificate only
+     * after the client's side of the handshake is done, and this is where the client learns it.
+     */
+    private javax.net.ssl.SSLSocket handshake(SocketChannel channel, InetSocketAddress remote, String where, Duration wait,
+            long deadline) throws IOException {
+        String name = tls.expectedName(remote);
+        javax.net.ssl.SSLSocket s = tls.client(channel.socket(), remote);
+        try {
+            s.setSoTimeout(millisUntil(deadline));
+            s.startHandshake();
+            s.setSoTimeout(millisUntil(deadline));
+            int b = s.getInputStream().read();
+            if (b != TcpTls.ACCEPTED) {
+                throw new UnderstudyException(ErrorCode.TLS_HANDSHAKE_FAILED, "TLS with " + where + " (expecting the name " + name + "): "
+                        + (b < 0 ? "the server closed the connection right after the handshake: it refused this client's certificate"
+                                + " (or the lack of one); check " + TcpOptions.TLS_KEY_STORE.name() + " here and "
+                                + TcpOptions.TLS_CLIENT_AUTH.name() + " and " + TcpOptions.TLS_TRUST_STORE.name() + " there"
+                        : String.format("the server sent 0x%02x where a TLS listener of this transport sends 0x%02x; it is not an"
+                                + " Understudy TCP listener", b, TcpTls.ACCEPTED)));
+            }
+            s.setSoTimeout(0);
+            return s;
+        } catch (IOException e) {
+            if (TcpTls.isTimeout(e)) {
+                throw new UnderstudyException(ErrorCode.TIMEOUT, "the TLS handshake with " + where + " did not finish within "
+                        + wait.toMillis() + " ms (the connect timeout); is the server speaking TLS (" + TcpOptions.TLS.name()
+                        + ": on there too), and is anything accepting there?", e);
+            }
+            if (e instanceof java.nio.channels.ClosedByInterruptException) {
+                throw e;
+            }
+            // TCP connected; whatever breaks now (an alert, a reset from a plain server that hung up) is the handshake.
+            String hint = TcpTls.isTls(e) ? "" : "; the server may not speak TLS (" + TcpOptions.TLS.name() + ": on there too)";
+            throw new UnderstudyException(ErrorCode.TLS_HANDSHAKE_FAILED, "TLS handshake with " + where + " (expecting the name "
+                    + name + ") failed: " + TcpTls.explain(e) + hint, e);
+        }
+    }
+
+    /** {@return the whole milliseconds left until {@code deadline}, at least 1; a socket timeout if none are left} */
+    private static int millisUntil(long deadline) throws java.net.SocketTimeoutException {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+            throw new java.net.SocketTimeoutException("connect timeout spent");
+        }
+        return millis(Duration.ofNanos(left));
     }
 
     @Override
@@ -154,7 +223,7 @@ final class TcpTransport implements Transport {
 
     @Override
     public String toString() {
-        return "tcp transport (bind " + bindAddress.getHostAddress() + ", listening on " + listeners.keySet() + ", "
+        return "tcp transport (" + (tls != null ? "TLS, " : "") + "bind " + bindAddress.getHostAddress() + ", listening on " + listeners.keySet() + ", "
                 + connections.size() + " connections" + (closed ? ", closed" : "") + ")";
     }
 

@@ -59,7 +59,9 @@ public final class TcpTransportProvider extends TransportProvider {
      *
      * @param context the SDK's context, not null
      * @return a new, independent transport
-     * @throws UnderstudyException {@code INVALID_CONFIGURATION} if an option is invalid
+     * @throws UnderstudyException {@code INVALID_CONFIGURATION} if an option is invalid, or (with
+     *                             {@code tcp.tls: on}) a key store, certificate or key file named by an option
+     *                             is missing, unreadable, of the wrong kind or has another password
      */
     @Override
     public Transport open(ProviderContext context) {
@@ -75,6 +77,7 @@ public final class TcpTransportProvider extends TransportProvider {
             throw new UnderstudyException(ErrorCode.INVALID_CONFIGURATION, "option " + TcpOptions.CONNECT_TIMEOUT.name()
                     + " is " + connectTimeout + "; expected a positive duration such as 30s");
         }
-        return new TcpTransport(context, context.option(TcpOptions.BIND_ADDRESS), connectTimeout, maxFrame);
+        TcpTls tls = TcpTls.load(context);
+        return new TcpTransport(context, context.option(TcpOptions.BIND_ADDRESS), connectTimeout, maxFrame, tls);
     }
 }
