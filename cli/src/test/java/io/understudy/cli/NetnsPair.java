@@ -113,28 +113,54 @@ final class NetnsPair implements AutoCloseable {
                     dir.resolve("disks")));
             timeline.now("netns", "topology " + net.prefix() + ": data " + net.dataNetwork() + ", interconnect "
                     + net.interconnectNetwork() + ", hosts " + net.hosts());
-            this.cluster = new ProcessCluster(dir, timeline, events, config, (node, command) -> net.command(node, command));
+            this.cluster = new ProcessCluster(dir, timeline, events, config, (node, command) -> net.command(node, lean(command)));
         } catch (IOException | RuntimeException e) {
             close();
             throw e;
         }
     }
 
-    /** Starts both nodes and waits until both serve and each has heard the other. */
-    void startPair() throws IOException {
-        cluster.start(Demo.A);
-        cluster.start(Demo.B);
-        await(() -> cluster.state(Demo.A).equals("NORMAL") && cluster.state(Demo.B).equals("NORMAL"), "both nodes NORMAL");
-        await(() -> cluster.partnerHeard(Demo.A) && cluster.partnerHeard(Demo.B), "both nodes hear each other's heartbeats");
+    /**
+     * JVM options for the child processes on a small, busy machine: one JIT tier and the serial collector cut
+     * start-up CPU; they change nothing the tests observe.
+     */
+    static List<String> lean(List<String> command) {
+        List<String> out = new ArrayList<>(command);
+        out.addAll(1, List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto"));
+        return out;
     }
 
-    /** Starts a writing client of {@code server}'s volume in the client host's namespace and waits for acknowledgements. */
-    RemoteClient client(String host, String server, String volume) throws IOException {
-        RemoteClient c = new RemoteClient(host, server, volume);
-        clients.add(c);
-        c.send("start");
-        c.awaitMoreAcks(10);
-        return c;
+    /**
+     * Starts both nodes and the given client processes (in parallel: JVM start-up dominates on a small
+     * machine), waits until both nodes serve and each has heard the other, then lets the clients write and
+     * waits for their first acknowledgements.
+     *
+     * @param clients {@code host, server, volume} triples
+     * @return the clients, in order
+     */
+    List<RemoteClient> startPair(String... clients) throws IOException {
+        cluster.start(Demo.A);
+        cluster.start(Demo.B);
+        List<RemoteClient> out = new ArrayList<>();
+        for (int i = 0; i + 2 < clients.length; i += 3) {
+            RemoteClient c = new RemoteClient(clients[i], clients[i + 1], clients[i + 2]);
+            this.clients.add(c);
+            out.add(c);
+        }
+        await(() -> cluster.state(Demo.A).equals("NORMAL") && cluster.state(Demo.B).equals("NORMAL"), "both nodes NORMAL");
+        await(() -> cluster.partnerHeard(Demo.A) && cluster.partnerHeard(Demo.B), "both nodes hear each other's heartbeats");
+        for (RemoteClient c : out) {
+            c.send("start");
+        }
+        for (RemoteClient c : out) {
+            c.awaitMoreAcks(10);
+        }
+        return out;
+    }
+
+    /** Starts both nodes and one writing client of FilerA's volume on {@code host}; {@return the client} */
+    RemoteClient startPairWithClientOfA(String host) throws IOException {
+        return startPair(host, Demo.A, "filera-vol0").getFirst();
     }
 
     /** {@return the events of one node, without its name} */
@@ -179,8 +205,8 @@ final class NetnsPair implements AutoCloseable {
             this.host = host;
             this.server = server;
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            this.process = net.command(host, List.of(java, "-cp", System.getProperty("java.class.path"), NetnsClientMain.class.getName(),
-                    cluster.config().toString(), server, volume)).redirectErrorStream(true).start();
+            this.process = net.command(host, lean(List.of(java, "-cp", System.getProperty("java.class.path"), NetnsClientMain.class.getName(),
+                    cluster.config().toString(), server, volume))).redirectErrorStream(true).start();
             this.in = new PrintWriter(process.getOutputStream(), true, StandardCharsets.UTF_8);
             String who = "client" + server.charAt(server.length() - 1);
             PrintWriter log = new PrintWriter(Files.newBufferedWriter(dir.resolve(host + ".log"), StandardCharsets.UTF_8), true);

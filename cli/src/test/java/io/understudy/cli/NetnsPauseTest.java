@@ -36,8 +36,7 @@ class NetnsPauseTest {
     @Test
     void pausesShorterThanTheDetectionWindowNeverCauseATakeover(@TempDir Path dir) throws Exception {
         try (NetnsPair p = new NetnsPair(dir, false, "client1")) {
-            p.startPair();
-            NetnsPair.RemoteClient c = p.client("client1", Demo.A, "filera-vol0");
+            NetnsPair.RemoteClient c = p.startPairWithClientOfA("client1");
             for (String node : List.of(Demo.A, Demo.B, Demo.A, Demo.B, Demo.A)) {
                 Injection resumed = p.faults.pauseFor(node, p.cluster.process(node), SHORT);
                 // Both serve again and hear each other before the next pause.
@@ -49,7 +48,8 @@ class NetnsPauseTest {
             c.awaitMoreAcks(40);
             for (String node : List.of(Demo.A, Demo.B)) {
                 assertEquals("NORMAL", p.cluster.state(node), node);
-                for (String step : List.of("PARTNER_SILENT", "DISK_CLAIMED", "NORMAL -> TAKING_OVER", "FENCED")) {
+                String partnerDisk = node.equals(Demo.A) ? "filerb-vol0" : "filera-vol0";
+                for (String step : List.of("PARTNER_SILENT", "DISK_CLAIMED " + partnerDisk, "NORMAL -> TAKING_OVER", "FENCED", "CLAIM_LOST")) {
                     assertFalse(p.has(node, step), node + " logged " + step + " after short pauses: " + p.eventsOf(node));
                 }
             }
@@ -62,8 +62,7 @@ class NetnsPauseTest {
     @Test
     void aPauseLongerThanTheWindowCausesATakeoverAndTheWokenNodeIsFencedAndStopsServing(@TempDir Path dir) throws Exception {
         try (NetnsPair p = new NetnsPair(dir, false, "client1")) {
-            p.startPair();
-            NetnsPair.RemoteClient c = p.client("client1", Demo.A, "filera-vol0");
+            NetnsPair.RemoteClient c = p.startPairWithClientOfA("client1");
             Process a = p.cluster.process(Demo.A);
             Injection paused = p.faults.pause(Demo.A, a);
             Injection resumed;
