@@ -66,6 +66,9 @@ class NetnsTest {
             f.healData("FilerA");
             assertTrue(reaches(n, "client1", n.dataAddress("FilerA")), "partition healed");
 
+            f.flap("client1", Duration.ofMillis(200));
+            assertTrue(reaches(n, "client1", n.dataAddress("FilerA")), "the client's link is back after the flap");
+
             Process sleeper = n.exec("client1", "sleep", "600");
             f.pause("sleeper", sleeper);
             long until = System.nanoTime() + Duration.ofSeconds(5).toNanos();
@@ -78,7 +81,8 @@ class NetnsTest {
             assertFalse(sleeper.isAlive());
 
             List<String> kinds = f.injections().stream().map(FaultInjector.Injection::fault).toList();
-            assertEquals(List.of("interconnect-cut", "interconnect-restored", "data-partition", "data-healed", "pause", "resume", "kill-9"), kinds);
+            assertEquals(List.of("interconnect-cut", "interconnect-restored", "data-partition", "data-healed",
+                    "data-partition", "data-healed", "link-flapped", "pause", "resume", "kill-9"), kinds);
             assertTrue(log.toString(StandardCharsets.UTF_8).contains("fault "), log.toString(StandardCharsets.UTF_8));
         }
     }
