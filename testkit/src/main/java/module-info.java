@@ -8,4 +8,5 @@ open module io.understudy.testkit {
     requires transitive io.understudy.spi.naming;
     requires transitive org.junit.jupiter.api;
     exports io.understudy.testkit;
+    exports io.understudy.testkit.netns;
 }

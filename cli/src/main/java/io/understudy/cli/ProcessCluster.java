@@ -37,7 +37,18 @@ final class ProcessCluster implements AutoCloseable {
     private final Deployment deployment;
     private final Transport admin;
     private final Setup setup;
+    private final Launcher launcher;
     private DnsServer dns;
+
+    /**
+     * How a node process is started: given the node's name and the command line of {@code understudy node},
+     * {@return the process builder to start} The default runs the command as is; a launcher can run it elsewhere,
+     * such as inside a network namespace ({@code ip netns exec <ns> ...}, which keeps the command's pid).
+     */
+    @FunctionalInterface
+    interface Launcher {
+        ProcessBuilder builder(String node, List<String> command);
+    }
 
     /** The name service the demo's clients resolve through. */
     enum Naming {
@@ -71,6 +82,7 @@ final class ProcessCluster implements AutoCloseable {
         this.timeline = timeline;
         this.events = events;
         this.setup = setup;
+        this.launcher = (node, command) -> new ProcessBuilder(command);
         try {
             this.deployment = Deployment.load(writeConfig(freePorts()));
         } catch (IOException | RuntimeException e) {
@@ -80,6 +92,26 @@ final class ProcessCluster implements AutoCloseable {
             throw e;
         }
         this.admin = deployment.adminTransport();
+    }
+
+    /**
+     * A pair on an existing configuration (its addresses, naming and disks as written there), each node started
+     * through the launcher; nothing is written and no DNS server is started.
+     */
+    ProcessCluster(Path dir, Timeline timeline, List<String> events, Path config, Launcher launcher) {
+        this.dir = dir;
+        this.timeline = timeline;
+        this.events = events;
+        this.setup = Setup.defaults();
+        this.launcher = launcher;
+        this.deployment = Deployment.load(config);
+        this.admin = deployment.adminTransport();
+    }
+
+    /** {@return the running process of a node, or null} */
+    Process process(String name) {
+        NodeProcess n = nodes.get(name);
+        return n == null ? null : n.process;
     }
 
     Deployment deployment() {
@@ -172,9 +204,9 @@ final class ProcessCluster implements AutoCloseable {
     /** Starts (or restarts) a node process. */
     void start(String name) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp",
+        ProcessBuilder pb = launcher.builder(name, List.of(java, "--enable-native-access=ALL-UNNAMED", "-cp",
                 System.getProperty("java.class.path"), Main.class.getName(), "node", "--config",
-                config().toString(), "--name", name).redirectErrorStream(true);
+                config().toString(), "--name", name)).redirectErrorStream(true);
         Process p = pb.start();
         nodes.put(name, new NodeProcess(name, p, dir.resolve(name + ".log")));
         timeline.now("demo", "started " + name + " (pid " + p.pid() + ")");
