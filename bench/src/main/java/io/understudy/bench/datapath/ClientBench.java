@@ -19,6 +19,7 @@ import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -38,6 +39,10 @@ public class ClientBench {
     /** The session-level echo server, one per trial. */
     @State(Scope.Benchmark)
     public static class Server {
+        /** The server's threads per connection: {@code platform} or {@code virtual}; the runner uses virtual threads, as the node engine. */
+        @Param("virtual")
+        public String serverThreads;
+
         Echo.TransportServer server;
         ProviderContext context;
 
@@ -46,7 +51,7 @@ public class ClientBench {
         public void start() {
             context = ProviderContext.builder().portNumber(DataAccessPort.DAFS, Echo.freePort())
                     .portNumber(DataAccessPort.PDAF, Echo.freePort()).setting("tcp.bindAddress", "127.0.0.1").build();
-            server = new Echo.TransportServer(new TcpTransportProvider(), context, true, true);
+            server = new Echo.TransportServer(new TcpTransportProvider(), context, true, "virtual".equals(serverThreads));
         }
 
         /** Stops it. */

@@ -15,6 +15,7 @@ import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -32,6 +33,10 @@ public class TcpBench {
     /** The echo server and the client transport, one per trial. */
     @State(Scope.Benchmark)
     public static class Server {
+        /** The server's threads per connection: {@code platform} or {@code virtual}; the runner uses platform threads, as the raw floor. */
+        @Param("platform")
+        public String serverThreads;
+
         Echo.TransportServer server;
         Transport client;
 
@@ -40,7 +45,7 @@ public class TcpBench {
         public void start() {
             ProviderContext ctx = ProviderContext.builder().portNumber(DataAccessPort.DAFS, Echo.freePort())
                     .setting("tcp.bindAddress", "127.0.0.1").build();
-            server = new Echo.TransportServer(new TcpTransportProvider(), ctx, false, false);
+            server = new Echo.TransportServer(new TcpTransportProvider(), ctx, false, "virtual".equals(serverThreads));
             client = new TcpTransportProvider().open(ctx);
         }
 
