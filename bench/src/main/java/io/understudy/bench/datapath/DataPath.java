@@ -47,7 +47,10 @@ public final class DataPath {
         TINY(0, 100, 1, 200, false),
         /** Under about 90 s on two cores: 1 s warm-up, 2 × 1 s measured per benchmark. */
         QUICK(1, 1000, 2, 1000, false),
-        /** 3 × 1 s warm-up, 5 × 2 s measured, and the 1-connection rate measured rather than derived. */
+        /**
+         * 3 × 1 s warm-up, 5 × 2 s measured; the 1-connection rate measured rather than derived, and the
+         * pipelined variants.
+         */
         FULL(3, 1000, 5, 2000, true);
 
         final int warmups;
@@ -79,6 +82,11 @@ public final class DataPath {
             new Subject("grpc", "gRPC-java unary (Netty)", GrpcBench.class, "roundTrip", true),
             new Subject("shm", "raw shm ping-pong (vi floor)", ShmBench.class, "roundTrip", false),
             new Subject("vi", "vi transport (shared memory)", ViBench.class, "roundTrip", true));
+
+    /** Pipelined variants (full profile only): one connection, {@value Echo#DEPTH} requests in flight. */
+    static final List<Subject> PIPELINED = List.of(
+            new Subject("raw_pipelined", "raw sockets, 16 in flight", RawSocketBench.class, "pipelined", true),
+            new Subject("tcp_pipelined", "tcp transport, 16 in flight", TcpBench.class, "pipelined", true));
 
     private DataPath() {
     }
@@ -123,6 +131,7 @@ public final class DataPath {
         List<Subject> rated = PATHS.stream().filter(Subject::rate).toList();
         Map<String, Double> rate16 = rates(jmh(out, profile, rated, Mode.Throughput, 16));
         Map<String, Double> rate1 = profile.full ? rates(jmh(out, profile, rated, Mode.Throughput, 1)) : Map.of();
+        Map<String, Double> pipelined = profile.full ? rates(jmh(out, profile, PIPELINED, Mode.Throughput, 1)) : Map.of();
 
         Map<String, Double> figures = new LinkedHashMap<>();
         Map<String, String> units = new LinkedHashMap<>();
@@ -153,6 +162,14 @@ public final class DataPath {
                 r16 = String.format(Locale.ROOT, "%,.0f/s", sixteen);
             }
             out.printf(Locale.ROOT, "%-36s %7.1f us %7.1f us %7.1f us %14s %14s%n", p.label(), p50, p99, s.getMean(), r1, r16);
+        }
+        for (Subject p : PIPELINED) {
+            Double r = pipelined.get(p.id());
+            if (r != null) {
+                put(figures, units, p.name() + "_rate_1", r, "ops/s");
+                out.printf(Locale.ROOT, "%-36s %10s %10s %10s %14s %14s%n", p.label(), "-", "-", "-",
+                        String.format(Locale.ROOT, "%,.0f/s", r), "-");
+            }
         }
         if (rate1.isEmpty()) {
             out.println("* derived: one connection with one request outstanding does 1 / (mean round trip) requests/s");

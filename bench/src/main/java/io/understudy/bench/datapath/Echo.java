@@ -32,6 +32,8 @@ final class Echo {
 
     /** The request size of every benchmark: a small request, echoed. */
     static final int PAYLOAD = 64;
+    /** Requests in flight per connection in the pipelined benchmarks. */
+    static final int DEPTH = 16;
     /** Bytes of the raw floor's length prefix. */
     static final int PREFIX = 4;
     /** Generous bound on connecting. */
@@ -141,6 +143,20 @@ final class Echo {
             int n = in.readInt();
             in.readFully(reply, 0, n);
             return n;
+        }
+
+        /** {@return the bytes echoed} after {@code depth} requests written, then their echoes read */
+        int pipelined(int depth) throws IOException {
+            for (int i = 0; i < depth; i++) {
+                out.write(frame);
+            }
+            int total = 0;
+            for (int i = 0; i < depth; i++) {
+                int n = in.readInt();
+                in.readFully(reply, 0, n);
+                total += n;
+            }
+            return total;
         }
 
         @Override

@@ -6,6 +6,7 @@ import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
@@ -60,5 +61,17 @@ public class RawSocketBench {
     @Benchmark
     public int roundTrip(Client c) throws IOException {
         return c.client.roundTrip();
+    }
+
+    /**
+     * Pipelined: {@value Echo#DEPTH} requests written (one write each), then their {@value Echo#DEPTH}
+     * echoes read; one operation is one request.
+     *
+     * @return the bytes echoed
+     */
+    @Benchmark
+    @OperationsPerInvocation(Echo.DEPTH)
+    public int pipelined(Client c) throws IOException {
+        return c.client.pipelined(Echo.DEPTH);
     }
 }

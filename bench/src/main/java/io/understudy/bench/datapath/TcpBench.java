@@ -14,6 +14,7 @@ import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
@@ -81,5 +82,24 @@ public class TcpBench {
     public ByteBuffer roundTrip(Client c) {
         c.connection.send(c.request.clear());
         return c.connection.receive(Duration.ZERO);
+    }
+
+    /**
+     * Pipelined: {@value Echo#DEPTH} frames sent, then their {@value Echo#DEPTH} echoes received; one
+     * operation is one request.
+     *
+     * @return the bytes echoed
+     */
+    @Benchmark
+    @OperationsPerInvocation(Echo.DEPTH)
+    public int pipelined(Client c) {
+        for (int i = 0; i < Echo.DEPTH; i++) {
+            c.connection.send(c.request.clear());
+        }
+        int n = 0;
+        for (int i = 0; i < Echo.DEPTH; i++) {
+            n += c.connection.receive(Duration.ZERO).remaining();
+        }
+        return n;
     }
 }
