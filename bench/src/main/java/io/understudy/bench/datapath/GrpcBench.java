@@ -9,11 +9,14 @@ import io.grpc.MethodDescriptor;
 import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.stub.ClientCalls;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ServerCalls;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -65,7 +68,7 @@ public class GrpcBench {
     public static class Service {
         Server server;
 
-        /** Starts the server on an ephemeral loopback port. */
+        /** Starts the server on an ephemeral port of 127.0.0.1. */
         @Setup(Level.Trial)
         public void start() throws IOException {
             ServerServiceDefinition echo = ServerServiceDefinition.builder("understudy.bench.Echo")
@@ -74,7 +77,8 @@ public class GrpcBench {
                         reply.onCompleted();
                     }))
                     .build();
-            server = Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create())
+            server = NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                            InsecureServerCredentials.create())
                     .addService(echo)
                     .directExecutor()
                     .build()
