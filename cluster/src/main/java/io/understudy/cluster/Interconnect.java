@@ -50,6 +50,7 @@ final class Interconnect implements AutoCloseable {
     private long sendSeq;
     private final ReplayWindow window;
     private final Map<Rejection, AtomicLong> rejected = new EnumMap<>(Rejection.class);
+    private final AtomicLong accepted = new AtomicLong();
     private final BlockingQueue<InterconnectMessage> outbox = new ArrayBlockingQueue<>(64);
     private final Set<Connection> inbound = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
@@ -150,6 +151,7 @@ final class Interconnect implements AutoCloseable {
                 InterconnectMessage m = admit(frame, c.peer());
                 if (m != null && !cut) {
                     onMessage.accept(m);
+                    accepted.incrementAndGet();
                 }
             }
         } catch (UnderstudyException e) {
@@ -199,6 +201,11 @@ final class Interconnect implements AutoCloseable {
         rejected.get(r).incrementAndGet();
         onReject.accept("rejected interconnect message (" + r.id + ") from " + peer + ": " + why);
         return null;
+    }
+
+    /** {@return how many received messages were accepted and handed to the engine} */
+    long accepted() {
+        return accepted.get();
     }
 
     /** {@return how many received messages were rejected, by reason, in a stable order} */

@@ -167,6 +167,11 @@ public final class NodeEngine implements AutoCloseable {
         return interconnect.rejections();
     }
 
+    /** {@return how many interconnect messages were accepted and handled since start} */
+    long acceptedMessages() {
+        return interconnect.accepted();
+    }
+
     /**
      * Subscribes to events.
      *

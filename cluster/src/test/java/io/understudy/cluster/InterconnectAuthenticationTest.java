@@ -161,6 +161,9 @@ class InterconnectAuthenticationTest {
         assertTrue(warnings().stream().anyMatch(w -> w.contains("(replay)") && w.contains("PLEASE_SHUTDOWN")), warnings().toString());
 
         // Replayed heartbeats do not keep a dead partner alive: B takes over after the usual silence.
+        long heard = pair.b.engine.acceptedMessages();
+        pair.a.engine.tick();
+        waitFor(() -> pair.b.engine.acceptedMessages() > heard, "B hears A's heartbeat after the giveback");
         pair.a.crash();
         long before = rejectedByB("replay");
         for (ByteBuffer hb : tap.all(InterconnectMessage.Type.HEARTBEAT)) {
