@@ -12,9 +12,11 @@ import io.understudy.api.spi.ProviderContext;
 import io.understudy.client.FailoverClient;
 import io.understudy.client.NotFoundPolicy;
 import io.understudy.cluster.AdminEndpoint;
+import io.understudy.cluster.InterconnectSecurity;
 import io.understudy.cluster.NodeSettings;
 import io.understudy.config.ClusterConfig;
 import io.understudy.config.DeploymentConfig;
+import io.understudy.config.InterconnectConfig;
 import io.understudy.config.NamingConfig;
 import io.understudy.config.NodeConfig;
 import io.understudy.spi.naming.NameResolver;
@@ -88,11 +90,47 @@ final class Deployment {
         return p.open(config.transport().providerContext());
     }
 
-    /** {@return a transport for reaching admin endpoints} */
+    /**
+     * {@return a transport for reaching admin endpoints} It carries the cluster's key, with which
+     * {@link AdminClient} signs every request.
+     *
+     * @throws UnderstudyException {@link ErrorCode#INVALID_CONFIGURATION} if authentication is on and the key
+     *                             file is missing or bad
+     */
     Transport adminTransport() {
+        InterconnectSecurity security = config.cluster().isPresent() ? security() : InterconnectSecurity.none();
         TransportProvider p = TransportRegistry.getDefault().select(
                 config.cluster().map(c -> c.interconnect().transport()).orElse(null), InetEndpoint.class);
-        return p.open(ProviderContext.builder().settings(config.transport().options()).build());
+        return new AdminClient.KeyedTransport(p.open(ProviderContext.builder().settings(config.transport().options()).build()), security);
+    }
+
+    /**
+     * {@return how this cluster's interconnect and admin endpoints are authenticated}: the key in
+     * {@code cluster.interconnect.keyFile} (relative to the configuration file's directory), or none if
+     * {@code authentication: none}. A key file others can read is used, with a warning on standard error.
+     *
+     * @throws UnderstudyException {@link ErrorCode#INVALID_CONFIGURATION} naming the file and the key if
+     *                             {@code hmac-sha256} has no key file, or the key is unreadable, not base64 or short
+     */
+    InterconnectSecurity security() {
+        InterconnectConfig ic = cluster().interconnect();
+        if (ic.authentication() == InterconnectConfig.Authentication.NONE) {
+            return InterconnectSecurity.none();
+        }
+        Path key = ic.keyFile().orElseThrow(() -> new UnderstudyException(ErrorCode.INVALID_CONFIGURATION, source
+                + ": cluster.interconnect.keyFile is required with cluster.interconnect.authentication: hmac-sha256 (the default): "
+                + InterconnectSecurity.HOW_TO_MAKE_A_KEY + ", copy the same file to both nodes and set "
+                + "cluster.interconnect.keyFile: cluster.key (relative to this file); or, on an isolated test network only, "
+                + "set cluster.interconnect.authentication: none"));
+        Path dir = source.toAbsolutePath().getParent();
+        Path resolved = dir == null ? key : dir.resolve(key);
+        try {
+            return InterconnectSecurity.fromKeyFile(resolved, ic.maxClockSkew(),
+                    w -> System.err.println("warning: " + source + ": cluster.interconnect.keyFile: " + w));
+        } catch (UnderstudyException e) {
+            throw new UnderstudyException(e.code(), source + ": cluster.interconnect.keyFile: "
+                    + e.getMessage().substring(e.code().tag().length() + 1), e);
+        }
     }
 
     private TransportProvider transportProvider() {

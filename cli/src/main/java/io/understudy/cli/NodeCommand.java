@@ -3,6 +3,7 @@ package io.understudy.cli;
 import io.understudy.api.event.NodeState;
 import io.understudy.api.ownership.OwnershipService;
 import io.understudy.cluster.AdminEndpoint;
+import io.understudy.cluster.InterconnectSecurity;
 import io.understudy.cluster.NodeEngine;
 import io.understudy.config.NodeConfig;
 import io.understudy.examples.fileservice.JournaledFileService;
@@ -38,11 +39,13 @@ final class NodeCommand implements Runnable {
     public void run() {
         Deployment d = Deployment.load(config);
         NodeConfig me = d.node(name);
+        InterconnectSecurity security = d.security(); // before opening anything: a missing key stops here
         Transport data = d.dataTransport(me);
         Transport ic = d.interconnectTransport(me);
         OwnershipService ownership = d.ownership(me);
         NodeEngine engine = NodeEngine.builder().settings(d.settings(me)).dataTransport(data).interconnectTransport(ic)
                 .ownership(ownership).volumeService(JournaledFileService.service(JOURNAL_SLOT_BYTES, JOURNAL_HALF_BYTES))
+                .security(security)
                 .listener(e -> {
                     System.out.println("event " + e.at() + " " + e.describe());
                     System.out.flush();
@@ -58,7 +61,8 @@ final class NodeCommand implements Runnable {
         }, "understudy-shutdown"));
         engine.start();
         AdminEndpoint admin = AdminEndpoint.start(engine, ic, Duration.ofSeconds(60));
-        System.out.println("ready " + me.name() + " " + engine.state() + " admin " + Deployment.adminEndpoint(me));
+        System.out.println("ready " + me.name() + " " + engine.state() + " admin " + Deployment.adminEndpoint(me)
+                + " authentication " + security);
         System.out.flush();
         try {
             stopped.await();

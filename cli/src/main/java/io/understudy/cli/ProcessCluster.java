@@ -24,7 +24,8 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * FilerA (127.0.0.11) and FilerB (127.0.0.12) as separate {@code understudy node} processes on loopback with
  * the embedded defaults: a hosts file (or, with {@link Naming#DNS}, a dnsmasq serving it), TCP, file-backed
- * disks, all in one directory. Each process's event
+ * disks, all in one directory, with a fresh random interconnect key ({@code cluster.key}) so the pair and its
+ * admin endpoints run authenticated. Each process's event
  * lines go onto a timeline and into an event list; everything it prints goes into {@code <name>.log}.
  * Used by the demo and by the real-process tests.
  */
@@ -133,6 +134,7 @@ final class ProcessCluster implements AutoCloseable {
                 127.0.0.11  FilerA  FilerB-failover
                 127.0.0.12  FilerB  FilerA-failover
                 """);
+        writeKey(dir);
         Path config = dir.resolve("understudy.yaml");
         Files.writeString(config, """
                 # Written by `understudy demo`.
@@ -142,6 +144,9 @@ final class ProcessCluster implements AutoCloseable {
                   missedHeartbeats: 5
                   takeoverCountdown: 2s
                   givebackTimeout: 10s
+                  interconnect:
+                    authentication: hmac-sha256
+                    keyFile: cluster.key
                   nodes:
                     - name: FilerA
                       address: 127.0.0.11
@@ -199,6 +204,23 @@ final class ProcessCluster implements AutoCloseable {
         }
         timeline.now("demo", "dnsmasq serves the demo's names and pDAF SRV records on " + dns.server());
         return "  resolvers: [dns]\n  options:\n    dns.servers: \"" + dns.server() + "\"\n    dns.timeout: 1s";
+    }
+
+    /**
+     * Writes the pair's shared interconnect key, {@code cluster.key} in {@code dir}: 32 random bytes in base64,
+     * readable by the owner only. {@return the file}
+     */
+    static Path writeKey(Path dir) throws IOException {
+        byte[] key = new byte[32];
+        new java.security.SecureRandom().nextBytes(key);
+        Path keyFile = dir.resolve("cluster.key");
+        Files.writeString(keyFile, java.util.Base64.getEncoder().encodeToString(key) + "\n");
+        try {
+            Files.setPosixFilePermissions(keyFile, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        } catch (UnsupportedOperationException e) {
+            // Not a POSIX file system.
+        }
+        return keyFile;
     }
 
     /** Starts (or restarts) a node process. */

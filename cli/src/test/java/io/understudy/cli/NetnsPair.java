@@ -72,6 +72,7 @@ final class NetnsPair implements AutoCloseable {
                         + "\"\n    dns.timeout: 500ms";
                 timeline.now("netns", "dnsmasq serves the names on " + dns.server() + " in " + net.namespace(Netns.DNS));
             }
+            ProcessCluster.writeKey(dir);
             Path config = dir.resolve("understudy.yaml");
             Files.writeString(config, """
                     cluster:
@@ -80,6 +81,8 @@ final class NetnsPair implements AutoCloseable {
                       missedHeartbeats: 10
                       takeoverCountdown: 2s
                       givebackTimeout: 10s
+                      interconnect:
+                        keyFile: cluster.key
                       nodes:
                         - name: FilerA
                           address: %s

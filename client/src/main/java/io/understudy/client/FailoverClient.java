@@ -756,7 +756,9 @@ public final class FailoverClient implements RequestChannel, AutoCloseable {
             if (waiting) {
                 l.endsOutage.set(ep);
             }
-            Thread.ofVirtual().name("understudy-client-reader-" + l.name).start(() -> read(l));
+            // A platform thread: a reply then wakes the caller directly, not through the virtual-thread poller and a
+            // carrier (79 -> 47 us round trip on loopback, docs/PERFORMANCE.md); one OS thread per open connection.
+            Thread.ofPlatform().daemon().name("understudy-client-reader-" + l.name).start(() -> read(l));
             for (Pending p : pending.values()) {
                 boolean again = p.sends > 0;
                 try {

@@ -28,6 +28,12 @@ import java.util.concurrent.TimeoutException;
  * Replies start with {@code ok } or {@code error }. Listens on the {@code admin} port of the interconnect
  * transport, which a deployment binds to a management address.
  *
+ * <p>When the node has a key ({@link NodeEngine#security()}), every request must be signed
+ * ({@link #sign}): {@code auth1 <sentAtMillis> <nonce> <keyId> <tag> <command>}, where the tag is the
+ * HMAC-SHA256 of the label {@code understudy/admin/v1}, a zero byte and the request without the tag; the
+ * send time must be within the clock-skew window and the nonce (16 hex digits, random per request) must not
+ * have been seen in it. Anything else is answered {@code error unauthenticated: ...}, logged and not run.
+ *
  * @since 0.1
  */
 public final class AdminEndpoint implements AutoCloseable {
@@ -35,14 +41,24 @@ public final class AdminEndpoint implements AutoCloseable {
     /** The data-access port name of the admin endpoint. */
     public static final DataAccessPort ADMIN = DataAccessPort.of("admin");
 
+    static final String LABEL = "understudy/admin/v1";
+    static final String SCHEME = "auth1";
+    private static final System.Logger LOG = System.getLogger(AdminEndpoint.class.getName());
+    private static final java.security.SecureRandom NONCES = new java.security.SecureRandom();
+
     private final NodeEngine engine;
     private final Listener listener;
     private final Duration commandTimeout;
+    private final InterconnectSecurity security;
+    private final ReplayWindow nonces;
+    private final java.util.concurrent.atomic.AtomicLong refused = new java.util.concurrent.atomic.AtomicLong();
 
     private AdminEndpoint(NodeEngine engine, Listener listener, Duration commandTimeout) {
         this.engine = engine;
         this.listener = listener;
         this.commandTimeout = commandTimeout;
+        this.security = engine.security();
+        this.nonces = new ReplayWindow(security.maxClockSkew().toMillis(), 65536);
     }
 
     /**
@@ -51,7 +67,7 @@ public final class AdminEndpoint implements AutoCloseable {
      * @param engine         the node
      * @param transport      the transport (its context maps {@link #ADMIN} to a number)
      * @param commandTimeout how long takeover and giveback may take before the reply says so
-     * @return the endpoint
+     * @return the endpoint; it authenticates requests with the engine's {@link NodeEngine#security()}
      */
     public static AdminEndpoint start(NodeEngine engine, Transport transport, Duration commandTimeout) {
         AdminEndpoint a = new AdminEndpoint(engine, transport.listen(ADMIN), commandTimeout);
@@ -73,16 +89,110 @@ public final class AdminEndpoint implements AutoCloseable {
     private void serve(Connection c) {
         try (c) {
             while (c.isOpen()) {
-                String cmd = StandardCharsets.UTF_8.decode(c.receive(Duration.ZERO)).toString().trim();
-                c.send(ByteBuffer.wrap(execute(cmd).getBytes(StandardCharsets.UTF_8)));
+                String request = StandardCharsets.UTF_8.decode(c.receive(Duration.ZERO)).toString().trim();
+                String reply;
+                try {
+                    reply = execute(authenticate(request));
+                } catch (UnderstudyException e) {
+                    refused.incrementAndGet();
+                    LOG.log(System.Logger.Level.WARNING, "{0}: refused an admin request from {1}: {2}",
+                            engine.settings().self().name(), c.peer(), e.getMessage());
+                    reply = "error unauthenticated: " + stripTag(e);
+                }
+                c.send(ByteBuffer.wrap(reply.getBytes(StandardCharsets.UTF_8)));
             }
         } catch (UnderstudyException e) {
             // Client left.
         }
     }
 
+    /** {@return how many admin requests were refused as unauthenticated since the endpoint started} */
+    public long refusedRequests() {
+        return refused.get();
+    }
+
     /**
-     * Runs one command.
+     * Signs an admin command for a node with this security; without a key, returns the command unchanged.
+     *
+     * @param security  the key
+     * @param command   the command text
+     * @param nowMillis the sender's wall-clock time
+     * @return the request to send
+     */
+    public static String sign(InterconnectSecurity security, String command, long nowMillis) {
+        if (!security.enabled()) {
+            return command;
+        }
+        String nonce = java.util.HexFormat.of().formatHex(java.nio.ByteBuffer.allocate(8).putLong(NONCES.nextLong()).array());
+        String head = SCHEME + " " + nowMillis + " " + nonce + " " + security.keyId();
+        return head + " " + tagHex(security, head, command) + " " + command;
+    }
+
+    private static String tagHex(InterconnectSecurity security, String head, String command) {
+        byte[] signed = (head + " " + command).getBytes(StandardCharsets.UTF_8);
+        return java.util.HexFormat.of().formatHex(security.tag(LABEL, signed, 0, signed.length));
+    }
+
+    /** {@return the command of an authentic request} @throws UnderstudyException saying why it is not authentic */
+    String authenticate(String request) {
+        boolean signed = request.startsWith(SCHEME + " ");
+        if (!security.enabled()) {
+            // No key: nothing to check; a signed request from a client that has one still runs.
+            String[] p = request.split(" ", 6);
+            return signed && p.length == 6 ? p[5] : request;
+        }
+        if (!signed) {
+            throw unauthenticated("this node requires signed admin requests (cluster.interconnect.authentication: "
+                    + "hmac-sha256); run the command with a configuration whose cluster.interconnect.keyFile holds the cluster's key");
+        }
+        String[] p = request.split(" ", 6);
+        if (p.length < 6) {
+            throw unauthenticated("malformed signed request: expected '" + SCHEME + " <sentAtMillis> <nonce> <keyId> <tag> <command>'");
+        }
+        long sentAt;
+        long nonce;
+        try {
+            sentAt = Long.parseLong(p[1]);
+            if (p[2].length() != 16) {
+                throw new NumberFormatException("nonce must be 16 hex digits");
+            }
+            nonce = java.util.HexFormat.fromHexDigitsToLong(p[2]);
+        } catch (NumberFormatException e) {
+            throw unauthenticated("malformed signed request: " + e.getMessage());
+        }
+        if (!p[3].equals(security.keyId())) {
+            throw unauthenticated("signed with key " + p[3] + " but this node's key is " + security.keyId());
+        }
+        byte[] tag;
+        try {
+            tag = java.util.HexFormat.of().parseHex(p[4]);
+        } catch (IllegalArgumentException e) {
+            throw unauthenticated("malformed tag: " + e.getMessage());
+        }
+        String head = p[0] + " " + p[1] + " " + p[2] + " " + p[3];
+        byte[] signedBytes = (head + " " + p[5]).getBytes(StandardCharsets.UTF_8);
+        if (!security.verify(LABEL, signedBytes, 0, signedBytes.length, tag)) {
+            throw unauthenticated("tag does not verify: forged or altered request");
+        }
+        String why = nonces.check(nonce, 1, sentAt, engine.clock().instant().toEpochMilli());
+        if (why != null) {
+            throw unauthenticated(why);
+        }
+        return p[5];
+    }
+
+    private static UnderstudyException unauthenticated(String why) {
+        return new UnderstudyException(io.understudy.api.ErrorCode.INTERCONNECT_MESSAGE_REJECTED, why);
+    }
+
+    private static String stripTag(UnderstudyException e) {
+        String m = e.getMessage();
+        return m.startsWith(e.code().tag() + " ") ? m.substring(e.code().tag().length() + 1) : m;
+    }
+
+    /**
+     * Runs one command, without authentication: for callers in this process (the network path authenticates
+     * first).
      *
      * @param command the command text
      * @return the reply text

@@ -75,6 +75,7 @@ public final class NodeEngine implements AutoCloseable {
     private final Clock clock;
     private final boolean autoTick;
     private final String name;
+    private final InterconnectSecurity security;
 
     private final ScheduledExecutorService control;
     private final ScheduledExecutorService beat;
@@ -107,6 +108,8 @@ public final class NodeEngine implements AutoCloseable {
         this.clock = b.clock;
         this.autoTick = b.autoTick;
         this.name = settings.self().name();
+        this.security = Objects.requireNonNull(b.security, "security: set NodeEngine.builder().security(...) to "
+                + "InterconnectSecurity.hmacSha256(key, skew) (or fromKeyFile), or explicitly to InterconnectSecurity.none()");
         if (!ownership.self().equals(settings.self())) {
             throw new UnderstudyException(ErrorCode.INVALID_CONFIGURATION,
                     "ownership service acts for " + ownership.self() + " but this node is " + settings.self());
@@ -123,8 +126,11 @@ public final class NodeEngine implements AutoCloseable {
         });
         this.detector = new FailureDetector(settings.heartbeatInterval(), settings.missedHeartbeats());
         this.interconnect = new Interconnect(interconnectTransport, settings.interconnectPort(),
-                settings.partnerInterconnect(), settings.connectTimeout(), this::onMessage,
-                why -> LOG.log(System.Logger.Level.WARNING, "{0}: {1}", name, why));
+                settings.partnerInterconnect(), settings.connectTimeout(), security, clock, this::onMessage,
+                why -> {
+                    LOG.log(System.Logger.Level.WARNING, "{0}: {1}", name, why);
+                    b.warnings.accept(name + ": " + why);
+                });
         this.interconnect.onRefused(() -> detector.refused(clock.nanoTime()));
         b.listeners.forEach(listeners::add);
     }
@@ -147,6 +153,29 @@ public final class NodeEngine implements AutoCloseable {
     /** {@return the current state} */
     public NodeState state() {
         return state;
+    }
+
+    Clock clock() {
+        return clock;
+    }
+
+    /** {@return how the interconnect and the admin endpoint are authenticated} */
+    public InterconnectSecurity security() {
+        return security;
+    }
+
+    /**
+     * {@return how many interconnect messages this node rejected since it started, by reason}: {@code malformed},
+     * {@code missing-tag}, {@code wrong-key}, {@code bad-tag}, {@code clock-skew}, {@code replay}. Each
+     * rejection is also logged as a WARNING naming the reason and the peer.
+     */
+    public Map<String, Long> rejectedMessages() {
+        return interconnect.rejections();
+    }
+
+    /** {@return how many interconnect messages were accepted and handled since start} */
+    long acceptedMessages() {
+        return interconnect.accepted();
     }
 
     /**
@@ -1037,6 +1066,8 @@ public final class NodeEngine implements AutoCloseable {
         private VolumeService app;
         private Clock clock = Clock.system();
         private boolean autoTick = true;
+        private InterconnectSecurity security;
+        private java.util.function.Consumer<String> warnings = w -> { };
         private final List<EventListener> listeners = new ArrayList<>();
 
         private Builder() {
@@ -1117,6 +1148,24 @@ public final class NodeEngine implements AutoCloseable {
          */
         public Builder autoTick(boolean autoTick) {
             this.autoTick = autoTick;
+            return this;
+        }
+
+        /**
+         * Sets how the interconnect and the admin endpoint are authenticated. Required: there is no default,
+         * so a node without authentication is always a visible choice ({@link InterconnectSecurity#none()}).
+         *
+         * @param security the security
+         * @return this
+         */
+        public Builder security(InterconnectSecurity security) {
+            this.security = Objects.requireNonNull(security, "security");
+            return this;
+        }
+
+        /** Also hands every interconnect WARNING that is logged to {@code w}: for tests. */
+        Builder warnings(java.util.function.Consumer<String> w) {
+            this.warnings = Objects.requireNonNull(w, "w");
             return this;
         }
 

@@ -62,6 +62,8 @@ final class Pair implements AutoCloseable {
         final int icPort;
         final int partnerIcPort;
         final List<UnderstudyEvent> events = new CopyOnWriteArrayList<>();
+        /** The WARNINGs the engine logged about its interconnect. */
+        final List<String> warnings = new CopyOnWriteArrayList<>();
         final TestApp app = new TestApp();
         /** The application of the next {@link #start}: {@link #app} unless a test sets a factory. */
         java.util.function.Supplier<VolumeService> services;
@@ -71,6 +73,10 @@ final class Pair implements AutoCloseable {
         OwnershipService ownership;
         NodeEngine engine;
         java.util.function.UnaryOperator<NodeSettings> tweak = x -> x;
+        /** The interconnect security of the next {@link #start}; none unless a test sets a key. */
+        InterconnectSecurity security = InterconnectSecurity.none();
+        /** Wraps the interconnect transport the engine is given (a test's tap); the identity by default. */
+        java.util.function.UnaryOperator<Transport> wrapInterconnect = t -> t;
 
         Node(NodeId id, String address, int rank, int icPort, int partnerIcPort) {
             this.id = id;
@@ -98,8 +104,8 @@ final class Pair implements AutoCloseable {
             NodeId partner = id.equals(A) ? B : A;
             NodeSettings s = NodeSettings.defaults(id, partner, rank, List.of(id.equals(A) ? A_DISK : B_DISK),
                     List.of(id.equals(A) ? B_DISK : A_DISK), new InetEndpoint(loopback(id.equals(A) ? "127.0.0.12" : "127.0.0.11"), partnerIcPort));
-            engine = NodeEngine.builder().settings(tweak.apply(s)).dataTransport(transport).interconnectTransport(interconnect).ownership(ownership).volumeService(service = services == null ? app : services.get())
-                    .clock(clock).autoTick(false).listener(events::add).build();
+            engine = NodeEngine.builder().settings(tweak.apply(s)).dataTransport(transport).interconnectTransport(wrapInterconnect.apply(interconnect)).ownership(ownership).volumeService(service = services == null ? app : services.get())
+                    .clock(clock).autoTick(false).listener(events::add).security(security).warnings(warnings::add).build();
             engine.start();
             return this;
         }

@@ -101,9 +101,27 @@ final class Binder {
         Section ic = section(s, "interconnect");
         InterconnectConfig interconnect = null;
         if (ic != null) {
+            int icBefore = problems.size();
             String transport = id(ic, "transport", InterconnectConfig.DEFAULT_TRANSPORT);
+            InterconnectConfig.Authentication auth = choice(ic, "authentication", InterconnectConfig.Authentication.class,
+                    InterconnectConfig.Authentication.HMAC_SHA256);
+            String keyFile = text(ic, "keyFile", null);
+            if (keyFile != null && keyFile.isBlank()) {
+                add(ic.pathOf("keyFile"), ic.locOf("keyFile"), "is empty; expected the path of the key file, such as cluster.key");
+            }
+            java.nio.file.Path keyPath = null;
+            if (keyFile != null && !keyFile.isBlank()) {
+                try {
+                    keyPath = java.nio.file.Path.of(keyFile);
+                } catch (java.nio.file.InvalidPathException e) {
+                    add(ic.pathOf("keyFile"), ic.locOf("keyFile"), "'" + keyFile + "' is not a path: " + e.getReason());
+                }
+            }
+            Duration skew = duration(ic, "maxClockSkew", InterconnectConfig.DEFAULT_MAX_CLOCK_SKEW, Checks::positive);
             ic.finish();
-            interconnect = transport == null ? null : construct("", () -> new InterconnectConfig(transport));
+            java.nio.file.Path kp = keyPath;
+            interconnect = problems.size() > icBefore ? null
+                    : construct("", () -> new InterconnectConfig(transport, auth, Optional.ofNullable(kp), skew));
         }
         List<NodeConfig> nodes = nodes(s);
         s.finish();
@@ -444,14 +462,19 @@ final class Binder {
         }
     }
 
+    /** An enum constant's configuration name: lower case, {@code _} written {@code -} ({@code HMAC_SHA256} is {@code hmac-sha256}). */
+    private static String configName(Enum<?> e) {
+        return e.name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
     private <E extends Enum<E>> E choice(Section s, String key, Class<E> type, E def) {
-        String text = text(s, key, def.name().toLowerCase(Locale.ROOT));
+        String text = text(s, key, configName(def));
         if (text == null) {
             return null;
         }
         List<String> names = new ArrayList<>();
         for (E e : type.getEnumConstants()) {
-            String name = e.name().toLowerCase(Locale.ROOT);
+            String name = configName(e);
             if (name.equals(text)) {
                 return e;
             }

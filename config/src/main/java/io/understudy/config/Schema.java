@@ -55,6 +55,9 @@ final class Schema {
         literal("cluster.givebackTimeout", DURATION, "10s");
         literal("cluster.interconnect", MAPPING, "{}");
         literal("cluster.interconnect.transport", "provider id", "tcp");
+        literal("cluster.interconnect.authentication", "hmac-sha256 or none", "hmac-sha256");
+        described("cluster.interconnect.keyFile", "path", "absent: required to run a node or an admin command with hmac-sha256");
+        literal("cluster.interconnect.maxClockSkew", DURATION, "30s");
         described("cluster.nodes", "list of nodes", "required: exactly 2");
         described("cluster.nodes[].name", "node name", "required");
         described("cluster.nodes[].label", "label", "last character of `name`, upper-cased");

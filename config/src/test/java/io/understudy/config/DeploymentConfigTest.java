@@ -83,6 +83,9 @@ class DeploymentConfigTest {
         assertEquals(InetEndpoint.of(a.address()).address(), a.interconnect().address());
         assertEquals(7100, a.interconnect().port());
         assertEquals("tcp", cl.interconnect().transport());
+        assertEquals(InterconnectConfig.Authentication.HMAC_SHA256, cl.interconnect().authentication(), "secure by default");
+        assertEquals(java.util.Optional.empty(), cl.interconnect().keyFile());
+        assertEquals(java.time.Duration.ofSeconds(30), cl.interconnect().maxClockSkew());
     }
 
     @Test
@@ -201,5 +204,15 @@ class DeploymentConfigTest {
         assertThrows(UnsupportedOperationException.class, () -> c.naming().options().clear());
         assertThrows(UnsupportedOperationException.class, () -> c.cluster().orElseThrow().nodes().get(0).disks().clear());
         assertFalse(c.naming().options().isEmpty());
+    }
+
+    @Test
+    void interconnectAuthenticationIsBound() {
+        InterconnectConfig ic = Configs.yaml(Configs.demoWith("  name: demo",
+                "  interconnect: {authentication: none, keyFile: keys/cluster.key, maxClockSkew: 5s}")).cluster().orElseThrow().interconnect();
+        assertEquals(InterconnectConfig.Authentication.NONE, ic.authentication());
+        assertEquals(Optional.of(java.nio.file.Path.of("keys/cluster.key")), ic.keyFile());
+        assertEquals(Duration.ofSeconds(5), ic.maxClockSkew());
+        assertEquals("hmac-sha256", InterconnectConfig.Authentication.HMAC_SHA256.configName());
     }
 }

@@ -226,6 +226,18 @@ class InvalidConfigurationTest {
     }
 
     @Test
+    void interconnectAuthenticationKeys() {
+        one(failYaml(demoWith("  name: demo", "  interconnect: {authentication: hmac-sha265}")), "cluster.interconnect.authentication", 2,
+                "'hmac-sha265' is not one of hmac-sha256, none", "did you mean 'hmac-sha256'?");
+        one(failYaml(demoWith("  name: demo", "  interconnect: {maxClockSkew: 0s}")), "cluster.interconnect.maxClockSkew", 2,
+                "positive");
+        one(failYaml(demoWith("  name: demo", "  interconnect: {keyFile: \"\"}")), "cluster.interconnect.keyFile", 2,
+                "is empty", "cluster.key");
+        one(failYaml(demoWith("  name: demo", "  interconnect: {keyfile: a.key}")), "cluster.interconnect.keyfile", 2,
+                "did you mean 'keyFile'?");
+    }
+
+    @Test
     void optionNamesAndValues() {
         one(failYaml("naming: {options: {file: /etc/hosts}}"), "naming.options.file", 1, "not an option name", "hosts.file");
         one(failYaml("naming: {options: {hosts.file: [a]}}"), "naming.options['hosts.file']", 1, "expected the option's value as text");

@@ -4,6 +4,7 @@ import io.understudy.api.DataAccessPort;
 import io.understudy.api.ErrorCode;
 import io.understudy.api.UnderstudyException;
 import io.understudy.spi.transport.Connection;
+import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -56,6 +57,9 @@ final class TcpConnection implements Connection {
     private final ByteBuffer sendHeader = ByteBuffer.allocate(HEADER_LENGTH);
     private final ByteBuffer[] sendVector = {sendHeader, null};
 
+    /** Bytes read ahead from the socket at most per read. */
+    static final int RECEIVE_BUFFER = 64 * 1024;
+
     private final ReentrantLock receiveLock = new ReentrantLock();
     private final byte[] header = new byte[HEADER_LENGTH];
     private int headerFill;
@@ -73,7 +77,9 @@ final class TcpConnection implements Connection {
         this.port = port;
         this.channel = channel;
         this.socket = tls != null ? tls : channel.socket();
-        this.in = socket.getInputStream();
+        // Buffered: a small frame's header and payload come in with one read system call, not two; bytes
+        // read ahead stay in the buffer across a receive timeout, so the resumable decoder is unchanged.
+        this.in = new BufferedInputStream(socket.getInputStream(), RECEIVE_BUFFER);
         this.tlsOut = tls != null ? tls.getOutputStream() : null;
         this.tlsSendBuffer = tls != null ? new byte[HEADER_LENGTH + TLS_CHUNK] : null;
         this.peer = peer;
