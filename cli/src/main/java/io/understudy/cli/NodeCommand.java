@@ -17,17 +17,17 @@ import picocli.CommandLine.Option;
 /**
  * Runs one node of the pair in this process, serving the example file service on the SDK's journal
  * ({@code JournaledFileService}: exactly-once across failover), until the process is stopped. Each disk
- * holds the journal at its start: two 4 MiB checkpoint slots and two 2 MiB log halves, so a disk must be
- * at least 13 MiB, and a volume holds up to 2 MiB of files. Prints every event as {@code event <instant> <description>}. If the process exits on a signal
+ * holds the journal at its start: two 2 MiB checkpoint slots and two 1 MiB log halves, so a disk must be
+ * at least 7 MiB, and a volume holds up to 1 MiB of files. Prints every event as {@code event <instant> <description>}. If the process exits on a signal
  * while serving, it sends "I am failing" so the partner takes over at once.
  */
 @Command(name = "node", mixinStandardHelpOptions = true, description = "Run one node of the pair (serves the example file service).")
 final class NodeCommand implements Runnable {
 
     /** Each of the journal's two checkpoint slots. */
-    static final int JOURNAL_SLOT_BYTES = 4 << 20;
+    static final int JOURNAL_SLOT_BYTES = 2 << 20;
     /** Each of the journal's two log halves. */
-    static final int JOURNAL_HALF_BYTES = 2 << 20;
+    static final int JOURNAL_HALF_BYTES = 1 << 20;
 
     @Option(names = "--config", required = true, description = "The deployment configuration (YAML or JSON).")
     Path config;
