@@ -146,7 +146,7 @@ public final class FailoverBench {
             }
             failed = false;
         } finally {
-            if (!failed) {
+            if (!failed && !Boolean.getBoolean("understudy.bench.keep")) {
                 deleteTree(workDir);
             } else {
                 log.println("bench: node logs kept in " + workDir);
