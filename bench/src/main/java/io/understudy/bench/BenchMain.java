@@ -39,8 +39,8 @@ public final class BenchMain {
 
     static final String USAGE = """
             usage: understudy bench [--quick] [--trials N] [--out DIR] [--scenarios S,S,...] [--clients N]
-              --quick        fewer trials (10 per scenario), no scaling runs; finishes in about 3 minutes on 2 cores
-              --trials N     trials per scenario (default 30, quick 10)
+              --quick        fewer trials (5 per scenario), no scaling runs; about 3 minutes on 2 cores
+              --trials N     trials per scenario (default 30, quick 5)
               --out DIR      where the chart (failover-throughput.png) and the table (failover.md) go (default bench/results)
               --scenarios    any of: %s (default: all; quick: %s)
               --clients N    clients writing during the main scenarios (default 4)""".formatted(
@@ -70,7 +70,7 @@ public final class BenchMain {
                 default -> throw new IllegalArgumentException("unknown argument '" + a + "'");
             }
         }
-        int t = trials != null ? trials : quick ? 10 : 30;
+        int t = trials != null ? trials : quick ? 5 : 30;
         int st = scaleTrials != null ? scaleTrials : quick ? Math.min(t, 3) : Math.min(t, 10);
         FailoverBench.Options o = new FailoverBench.Options(t, st, scenarios != null ? scenarios
                 : quick ? FailoverBench.QUICK : FailoverBench.ALL, clients, 5, List.of(1, 10, 100), List.of(1, 100, 1000), outDir, quick);
