@@ -74,7 +74,14 @@ public final class BenchMain {
         int st = scaleTrials != null ? scaleTrials : quick ? Math.min(t, 3) : Math.min(t, 10);
         FailoverBench.Options o = new FailoverBench.Options(t, st, scenarios != null ? scenarios
                 : quick ? FailoverBench.QUICK : FailoverBench.ALL, clients, 5, List.of(1, 10, 100), List.of(1, 100, 1000), outDir, quick);
-        new FailoverBench(o, out, log).run();
+        FailoverBench bench = new FailoverBench(o, out, log);
+        Thread hook = new Thread(bench::abort, "bench-abort");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            bench.run();
+        } finally {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        }
 
         // ---- Data-path benchmarks (io.understudy.bench.datapath, JMH) ----------------------------------------
         // LEAD: call the data-path benchmarks here (their --quick lines: tcp_vs_raw_rtt, tcp_vs_grpc_rate),

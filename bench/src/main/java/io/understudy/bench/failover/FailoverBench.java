@@ -94,6 +94,7 @@ public final class FailoverBench {
     private final Map<String, Long> counts = new LinkedHashMap<>();
     private final List<String> notes = new ArrayList<>();
     private final List<Ev> events = new CopyOnWriteArrayList<>();
+    private final java.util.Set<ProcessPair> open = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private Path workDir;
     private Path chartFile;
 
@@ -106,6 +107,13 @@ public final class FailoverBench {
         this.options = options;
         this.out = out;
         this.log = log;
+    }
+
+    /** Kills the node processes of every pair still open (for a shutdown hook: the JVM does not kill its children). */
+    public void abort() {
+        for (ProcessPair p : open) {
+            p.close();
+        }
     }
 
     /** {@return the chart written by the last run, or null} */
@@ -138,7 +146,8 @@ public final class FailoverBench {
                     try (ProcessPair pair = pair("v" + v, v)) {
                         try (ClientLoad load = new ClientLoad(pair, A, options.clients(), pair.disks(A), options.thinkMs() * 1_000_000L, null)) {
                             for (int t = 0; t < options.scaleTrials(); t++) {
-                                faultTrial(pair, load, KILL9, "kill9_volumes" + v, false, t);
+                                int n = t;
+                                trial(pair, "kill9 with " + v + " volumes", () -> faultTrial(pair, load, KILL9, "kill9_volumes" + v, false, n));
                             }
                         }
                     }
@@ -157,23 +166,30 @@ public final class FailoverBench {
 
     private void runMainPair() throws Exception {
         List<String> sc = options.scenarios();
+        boolean main = sc.contains(KILL9) || sc.contains(IAMFAILING) || sc.contains(OPERATOR_TAKEOVER) || sc.contains(GIVEBACK);
+        if (!main && !sc.contains(CHART) && !sc.contains(SCALE_CLIENTS)) {
+            return;
+        }
         try (ProcessPair pair = pair("v1", 1)) {
-            boolean main = sc.contains(KILL9) || sc.contains(IAMFAILING) || sc.contains(OPERATOR_TAKEOVER) || sc.contains(GIVEBACK);
             if (main) {
                 try (ClientLoad load = new ClientLoad(pair, A, options.clients(), pair.disks(A), options.thinkMs() * 1_000_000L, null)) {
                     boolean gb = sc.contains(GIVEBACK);
                     for (int t = 0; sc.contains(KILL9) && t < options.trials(); t++) {
-                        faultTrial(pair, load, KILL9, KILL9, gb, t);
+                        int n = t;
+                        trial(pair, "kill9 trial " + (t + 1), () -> faultTrial(pair, load, KILL9, KILL9, gb, n));
                     }
                     for (int t = 0; sc.contains(IAMFAILING) && t < options.trials(); t++) {
-                        faultTrial(pair, load, IAMFAILING, IAMFAILING, gb, t);
+                        int n = t;
+                        trial(pair, "iamfailing trial " + (t + 1), () -> faultTrial(pair, load, IAMFAILING, IAMFAILING, gb, n));
                     }
                     for (int t = 0; sc.contains(OPERATOR_TAKEOVER) && t < options.trials(); t++) {
-                        operatorTakeoverTrial(pair, load, true, gb, t);
+                        int n = t;
+                        trial(pair, "operator takeover trial " + (t + 1), () -> operatorTakeoverTrial(pair, load, true, gb, n));
                     }
                     // Giveback alone: operator takeovers (not recorded) give it something to give back.
                     for (int t = 0; gb && stat("giveback_stall").count() < options.trials(); t++) {
-                        operatorTakeoverTrial(pair, load, false, true, t);
+                        int n = t;
+                        trial(pair, "giveback trial " + (t + 1), () -> operatorTakeoverTrial(pair, load, false, true, n));
                     }
                     count("client_errors_outside_windows", load.totalErrors() - counts.getOrDefault("windowed_errors", 0L));
                 }
@@ -205,6 +221,7 @@ public final class FailoverBench {
     private ProcessPair pair(String name, int volumes) throws Exception {
         Path dir = Files.createDirectories(workDir.resolve(name));
         ProcessPair pair = ProcessPair.create(dir, volumes, volumes == 1 ? "64MiB" : "16MiB", null);
+        open.add(pair);
         try {
             pair.onEvent(this::onEvent);
             pair.start(A);
@@ -232,6 +249,7 @@ public final class FailoverBench {
 
     /** Both nodes NORMAL and hearing each other, every client acknowledged on FilerA after that. */
     private void ensureNormal(ProcessPair pair, ClientLoad load) {
+        repairSpuriousTakeover(pair);
         await(() -> pair.state(A).equals("NORMAL") && pair.state(B).equals("NORMAL"), "FilerA and FilerB NORMAL", pair);
         await(() -> pair.partnerHeard(A) && pair.partnerHeard(B), "FilerA and FilerB hear each other", pair);
         long[] before = load.clients().stream().mapToLong(ClientLoad.Client::acks).toArray();
@@ -244,6 +262,40 @@ public final class FailoverBench {
             }
             return true;
         }, "every client writing on FilerA", pair);
+    }
+
+    /**
+     * A node that missed heartbeats on a starved host may have been taken over by its partner although it was
+     * alive (it then waits for giveback): counted as a spurious takeover, and given back so trials go on.
+     */
+    private void repairSpuriousTakeover(ProcessPair pair) {
+        for (String[] p : new String[][] {{A, B}, {B, A}}) {
+            if (pair.state(p[0]).equals("IN_TAKEOVER") && pair.state(p[1]).equals("WAITING_FOR_GIVEBACK")) {
+                count("spurious_takeovers", 1);
+                log.println("bench: spurious takeover: " + p[0] + " took over " + p[1] + " (missed heartbeats under load); giving back");
+                pair.admin(p[0], "giveback");
+            }
+        }
+    }
+
+    /** Runs one trial; a trial that does not complete is counted and the pair repaired, up to a limit. */
+    private void trial(ProcessPair pair, String what, Trial t) throws Exception {
+        try {
+            t.run();
+        } catch (IllegalStateException | io.understudy.api.UnderstudyException e) {
+            count("failed_trials", 1);
+            notes.add(what + ": " + e.getMessage());
+            log.println("bench: " + what + " did not complete: " + e.getMessage());
+            if (counts.get("failed_trials") > Math.max(3, options.trials() / 5)) {
+                throw e;
+            }
+            recoverPair(pair);
+        }
+    }
+
+    @FunctionalInterface
+    private interface Trial {
+        void run() throws Exception;
     }
 
     /** kill -9 or "I am failing" of FilerA; the outage until every client has an ack through FilerB. */
@@ -384,15 +436,21 @@ public final class FailoverBench {
     /** After a failed cell: both processes restarted, FilerA owning its disks again. */
     private void recoverPair(ProcessPair pair) {
         try {
+            if (pair.state(B).equals("UNREACHABLE")) {
+                pair.start(B);
+                await(() -> !pair.state(B).equals("UNREACHABLE"), "FilerB restarted", pair);
+            }
+            repairSpuriousTakeover(pair);
             String a = pair.state(A);
             if (a.equals("UNREACHABLE")) {
                 pair.start(A);
                 await(() -> !pair.state(A).equals("UNREACHABLE"), "FilerA restarted", pair);
             }
             awaitQuietly(() -> pair.state(A).equals("WAITING_FOR_GIVEBACK") || pair.state(A).equals("NORMAL"), LIMIT);
-            if (pair.state(A).equals("WAITING_FOR_GIVEBACK")) {
+            if (pair.state(A).equals("WAITING_FOR_GIVEBACK") && pair.state(B).equals("IN_TAKEOVER")) {
                 pair.admin(B, "giveback");
             }
+            repairSpuriousTakeover(pair);
             await(() -> pair.state(A).equals("NORMAL") && pair.state(B).equals("NORMAL"), "pair NORMAL after a failed cell", pair);
         } catch (IOException | RuntimeException e) {
             notes.add("could not recover the pair: " + e.getMessage());
@@ -477,6 +535,8 @@ public final class FailoverBench {
                 figure(key + "_client_errors", counts.getOrDefault(key + "_client_errors", 0L), "count");
             }
         }
+        figure("spurious_takeovers", counts.getOrDefault("spurious_takeovers", 0L), "count");
+        figure("failed_trials", counts.getOrDefault("failed_trials", 0L), "count");
         for (String n : notes) {
             out.println("note: " + n);
         }
