@@ -43,7 +43,8 @@ public final class BenchMain {
               --trials N     trials per scenario (default 30, quick 5)
               --out DIR      where the chart (failover-throughput.png) and the table (failover.md) go (default bench/results)
               --scenarios    any of: %s (default: all; quick: %s)
-              --clients N    clients writing during the main scenarios (default 4)""".formatted(
+              --clients N    clients writing during the main scenarios (default 4)
+              --scale-trials N  trials per cell of scale-volumes and scale-clients (default 10, quick 3)""".formatted(
             String.join(",", FailoverBench.ALL), String.join(",", FailoverBench.QUICK));
 
     /** Parses the arguments and runs; {@return the exit status}. */
