@@ -436,6 +436,13 @@ public final class FailoverBench {
     /** After a failed cell: both processes restarted, FilerA owning its disks again. */
     private void recoverPair(ProcessPair pair) {
         try {
+            // A node that said "I am failing" stays DOWN in a live process: restart it.
+            for (String n : List.of(A, B)) {
+                if (pair.state(n).equals("DOWN")) {
+                    pair.kill9(n);
+                    pair.start(n);
+                }
+            }
             if (pair.state(B).equals("UNREACHABLE")) {
                 pair.start(B);
                 await(() -> !pair.state(B).equals("UNREACHABLE"), "FilerB restarted", pair);
@@ -452,7 +459,7 @@ public final class FailoverBench {
             }
             repairSpuriousTakeover(pair);
             await(() -> pair.state(A).equals("NORMAL") && pair.state(B).equals("NORMAL"), "pair NORMAL after a failed cell", pair);
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | InterruptedException | RuntimeException e) {
             notes.add("could not recover the pair: " + e.getMessage());
         }
     }
