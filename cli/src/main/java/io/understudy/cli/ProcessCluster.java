@@ -40,6 +40,24 @@ final class ProcessCluster implements AutoCloseable {
     private final Setup setup;
     private final Launcher launcher;
     private DnsServer dns;
+    /** Disks per node ({@code filera-vol0 .. filera-vol<n-1>}), and the size of each, as {@code file.create} spells it. */
+    private final int volumesPerNode;
+    private final String diskSize;
+    /** Receives every event line of every node with its instant (bench); null for none. */
+    private volatile NodeEventSink eventSink;
+
+    /** Receives a node's event lines with the instant the node stamped them. */
+    @FunctionalInterface
+    interface NodeEventSink {
+        /**
+         * One event line.
+         *
+         * @param at   when the node says it happened
+         * @param node the process's node name
+         * @param what the event's description ({@code FilerB PARTNER_SILENT ...})
+         */
+        void event(Instant at, String node, String what);
+    }
 
     /**
      * How a node process is started: given the node's name and the command line of {@code understudy node},
@@ -79,6 +97,22 @@ final class ProcessCluster implements AutoCloseable {
     }
 
     ProcessCluster(Path dir, Timeline timeline, List<String> events, Setup setup) throws IOException {
+        this(dir, timeline, events, setup, 1, "64MiB");
+    }
+
+    /**
+     * A pair whose nodes own {@code volumesPerNode} file-backed disks each (the bench's 1, 10 and 100 volumes).
+     *
+     * @param volumesPerNode disks per node, at least 1; {@code filera-vol0 ..} and {@code filerb-vol0 ..}
+     * @param diskSize       the size of each file-backed disk as {@code file.create} spells it ({@code 16MiB})
+     */
+    ProcessCluster(Path dir, Timeline timeline, List<String> events, Setup setup, int volumesPerNode, String diskSize)
+            throws IOException {
+        if (volumesPerNode < 1) {
+            throw new IllegalArgumentException("volumesPerNode must be at least 1, not " + volumesPerNode);
+        }
+        this.volumesPerNode = volumesPerNode;
+        this.diskSize = diskSize;
         this.dir = dir;
         this.timeline = timeline;
         this.events = events;
@@ -151,11 +185,11 @@ final class ProcessCluster implements AutoCloseable {
                     - name: FilerA
                       address: 127.0.0.11
                       interconnect: 127.0.0.11:%d
-                      disks: [filera-vol0]
+                      disks: [%s]
                     - name: FilerB
                       address: 127.0.0.12
                       interconnect: 127.0.0.12:%d
-                      disks: [filerb-vol0]
+                      disks: [%s]
                 naming:
                   convention: suffix
                   value: -failover
@@ -171,7 +205,7 @@ final class ProcessCluster implements AutoCloseable {
                   retryBackoff: 20ms
                   maxBackoff: 200ms
                   failoverBudget: 30s
-                """.formatted(ports[2], ports[3], namingConfig(hosts, ports[1]), setup.transport(), ports[0], ports[1],
+                """.formatted(ports[2], diskNames("filera", ", "), ports[3], diskNames("filerb", ", "), namingConfig(hosts, ports[1]), setup.transport(), ports[0], ports[1],
                         dir.resolve("vi-fabric"), ownershipSection().strip()));
         return config;
     }
@@ -185,8 +219,28 @@ final class ProcessCluster implements AutoCloseable {
                   provider: file
                   options:
                     file.directory: %s
-                    file.create: "filera-vol0:64MiB,filerb-vol0:64MiB"
-                """.formatted(dir.resolve("disks"));
+                    file.create: "%s"
+                """.formatted(dir.resolve("disks"), diskNames("filera", ":" + diskSize + ",") + ":" + diskSize + ","
+                        + diskNames("filerb", ":" + diskSize + ",") + ":" + diskSize);
+    }
+
+    /** {@code prefix-vol0<sep>prefix-vol1...}, one per volume of a node. */
+    private String diskNames(String prefix, String separator) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < volumesPerNode; i++) {
+            b.append(i == 0 ? "" : separator).append(prefix).append("-vol").append(i);
+        }
+        return b.toString();
+    }
+
+    /** Sets (or, with null, removes) the receiver of every node's event lines with their instants. */
+    void onNodeEvent(NodeEventSink sink) {
+        this.eventSink = sink;
+    }
+
+    /** {@return the directory holding the configuration, disks and node logs} */
+    Path dir() {
+        return dir;
     }
 
     /** The resolver lines of the configuration; for DNS, starts dnsmasq with the hosts file and pDAF SRV records. */
@@ -286,6 +340,10 @@ final class ProcessCluster implements AutoCloseable {
                             Instant at = Instant.parse(line.substring(6, sp));
                             String what = line.substring(sp + 1);
                             events.add(what);
+                            NodeEventSink sink = eventSink;
+                            if (sink != null) {
+                                sink.event(at, name, what);
+                            }
                             timeline.print(at, name, what.startsWith(name + " ") ? what.substring(name.length() + 1) : what);
                         }
                     }
