@@ -155,7 +155,37 @@ public final class FaultInjector {
         if (!dnsmasq.waitFor(10, TimeUnit.SECONDS)) {
             throw new IllegalStateException("dnsmasq pid " + pid + " did not die within 10 s");
         }
-        return record("dns-down", Netns.DNS, "dnsmasq pid " + pid + " killed");
+        // dnsmasq forks a child per TCP connection, which keeps the listening sockets: kill every process left
+        // in the DNS host's namespace, so the server is really gone.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        List<String> left;
+        while (!(left = pidsIn(Netns.DNS)).isEmpty()) {
+            for (String p : left) {
+                ProcessHandle.of(Long.parseLong(p)).ifPresent(ProcessHandle::destroyForcibly);
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("processes " + left + " in the DNS namespace did not die within 10 s");
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(20_000_000);
+        }
+        return record("dns-down", Netns.DNS, "dnsmasq pid " + pid + " and its children killed");
+    }
+
+    /** {@return the pids of the processes in a host's namespace} */
+    private List<String> pidsIn(String host) {
+        try {
+            Process p = new ProcessBuilder("ip", "netns", "pids", net.namespace(host)).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                throw new IllegalStateException("ip netns pids " + net.namespace(host) + " failed: " + out.strip());
+            }
+            return out.lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot run ip netns pids: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
     }
 
     /**
