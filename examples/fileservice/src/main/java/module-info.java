@@ -1,7 +1,8 @@
 /**
- * An example file service built on Understudy: {@link io.understudy.examples.fileservice.FileService} is the
- * node-side {@link io.understudy.cluster.VolumeService} (an append-only log per volume, durable before
- * acknowledged), {@link io.understudy.examples.fileservice.FileServiceCodec} its wire format, and
+ * An example file service built on Understudy: {@link io.understudy.examples.fileservice.JournaledFileService}
+ * is the node-side application on the SDK's journal (exactly-once across failover, with APPEND; what
+ * {@code understudy node} serves), {@link io.understudy.examples.fileservice.FileService} a log-structured
+ * {@link io.understudy.cluster.VolumeService} variant (durable before acknowledged, at-least-once), {@link io.understudy.examples.fileservice.FileServiceCodec} its wire format, and
  * {@link io.understudy.examples.fileservice.FileServiceClient} the client over any
  * {@link io.understudy.session.RequestChannel}, such as the failover client.
  */

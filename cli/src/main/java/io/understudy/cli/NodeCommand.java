@@ -5,7 +5,7 @@ import io.understudy.api.ownership.OwnershipService;
 import io.understudy.cluster.AdminEndpoint;
 import io.understudy.cluster.NodeEngine;
 import io.understudy.config.NodeConfig;
-import io.understudy.examples.fileservice.FileService;
+import io.understudy.examples.fileservice.JournaledFileService;
 import io.understudy.spi.transport.Transport;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,12 +14,19 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * Runs one node of the pair in this process, serving the example file service, until the process is
- * stopped. Prints every event as {@code event <instant> <description>}. If the process exits on a signal
+ * Runs one node of the pair in this process, serving the example file service on the SDK's journal
+ * ({@code JournaledFileService}: exactly-once across failover), until the process is stopped. Each disk
+ * holds the journal at its start: two 4 MiB checkpoint slots and two 2 MiB log halves, so a disk must be
+ * at least 13 MiB, and a volume holds up to 2 MiB of files. Prints every event as {@code event <instant> <description>}. If the process exits on a signal
  * while serving, it sends "I am failing" so the partner takes over at once.
  */
 @Command(name = "node", mixinStandardHelpOptions = true, description = "Run one node of the pair (serves the example file service).")
 final class NodeCommand implements Runnable {
+
+    /** Each of the journal's two checkpoint slots. */
+    static final int JOURNAL_SLOT_BYTES = 4 << 20;
+    /** Each of the journal's two log halves. */
+    static final int JOURNAL_HALF_BYTES = 2 << 20;
 
     @Option(names = "--config", required = true, description = "The deployment configuration (YAML or JSON).")
     Path config;
@@ -35,7 +42,7 @@ final class NodeCommand implements Runnable {
         Transport ic = d.interconnectTransport(me);
         OwnershipService ownership = d.ownership(me);
         NodeEngine engine = NodeEngine.builder().settings(d.settings(me)).dataTransport(data).interconnectTransport(ic)
-                .ownership(ownership).volumeService(new FileService())
+                .ownership(ownership).volumeService(JournaledFileService.service(JOURNAL_SLOT_BYTES, JOURNAL_HALF_BYTES))
                 .listener(e -> {
                     System.out.println("event " + e.at() + " " + e.describe());
                     System.out.flush();

@@ -15,7 +15,12 @@ public enum FileOp {
     /** List a volume's files with their sizes. */
     LIST(4),
     /** Look up one file's size. */
-    STAT(5);
+    STAT(5),
+    /**
+     * Append bytes at the end of a file, creating it if it does not exist. Not idempotent: run twice, it
+     * appends twice, so it needs the journal's exactly-once ({@link JournaledFileService}).
+     */
+    APPEND(6);
 
     private final int code;
 

@@ -116,6 +116,28 @@ public sealed interface FileReply {
         }
     }
 
+    /**
+     * The reply to an APPEND.
+     *
+     * @param offset where the appended bytes start
+     * @param size   the file's size after the append
+     */
+    record Appended(long offset, long size) implements FileReply {
+        /** Validates. */
+        public Appended {
+            checkSize(offset);
+            checkSize(size);
+            if (offset > size) {
+                throw new IllegalArgumentException("append offset " + offset + " is beyond the file size " + size);
+            }
+        }
+
+        @Override
+        public FileOp op() {
+            return FileOp.APPEND;
+        }
+    }
+
     private static void checkSize(long size) {
         if (size < 0) {
             throw new IllegalArgumentException("file size " + size + " is negative");

@@ -123,6 +123,28 @@ public sealed interface FileRequest {
         }
     }
 
+    /**
+     * Append bytes at the end of a file, creating it if it does not exist.
+     *
+     * @param volume the volume
+     * @param path   the file
+     * @param data   the bytes, at most {@link FileServiceCodec#MAX_DATA}
+     */
+    record Append(DiskId volume, String path, ByteBuffer data) implements FileRequest {
+        /** Validates and takes a read-only view of the data. */
+        public Append {
+            Objects.requireNonNull(volume, "volume");
+            FilePaths.check(path);
+            data = data.slice().asReadOnlyBuffer();
+            checkRange(0, data.remaining());
+        }
+
+        @Override
+        public FileOp op() {
+            return FileOp.APPEND;
+        }
+    }
+
     private static void checkRange(long offset, long length) {
         String problem = FileServiceCodec.rangeProblem(offset, length);
         if (problem != null) {

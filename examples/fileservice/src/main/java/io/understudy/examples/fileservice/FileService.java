@@ -131,6 +131,8 @@ public final class FileService implements VolumeService {
             case FileRequest.Read r -> v.read(r.path(), r.offset(), r.length());
             case FileRequest.ListFiles l -> v.list();
             case FileRequest.Stat s -> v.stat(s.path());
+            case FileRequest.Append a -> throw new ApplicationException("APPEND is not idempotent and needs exactly-once:"
+                    + " serve the volume with JournaledFileService (on the SDK's journal) instead of FileService");
         };
         return FileServiceCodec.encode(reply);
     }

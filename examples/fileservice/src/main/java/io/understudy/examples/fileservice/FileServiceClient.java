@@ -71,6 +71,19 @@ public final class FileServiceClient {
     }
 
     /**
+     * Appends bytes at the end of a file, creating the file if it does not exist. Exactly once across
+     * failover when the server runs {@link JournaledFileService}; {@link FileService} refuses it.
+     *
+     * @param volume the volume
+     * @param path   the file
+     * @param data   the bytes, at most {@link FileServiceCodec#MAX_DATA}
+     * @return where the bytes start, and the file's size after the append
+     */
+    public FileReply.Appended append(DiskId volume, String path, byte[] data) {
+        return (FileReply.Appended) call(new FileRequest.Append(volume, path, ByteBuffer.wrap(data)));
+    }
+
+    /**
      * Reads up to {@code length} bytes at an offset; fewer at the end of the file, none past it.
      *
      * @param volume the volume

@@ -22,12 +22,14 @@ import java.util.Optional;
  *           WRITE:        path | offset i64 (&gt;= 0) | length i32 (0..MAX_DATA) | data
  *           READ:         path | offset i64 (&gt;= 0) | length i32 (0..MAX_DATA)
  *           LIST:         (nothing more)
+ *           APPEND:       path | length i32 (0..MAX_DATA) | data
  * reply:    version u8 (=1) | op u8 (the request's)
  *           CREATE: created u8 (0|1) | size i64
  *           WRITE:  size i64
  *           READ:   file-size i64 | length i32 (0..MAX_DATA) | data
  *           LIST:   count i32 | count x (path | size i64)
  *           STAT:   exists u8 (0|1) | if 1: path | size i64
+ *           APPEND: offset i64 | size i64 (offset &lt;= size)
  * </pre>
  *
  * <p>The encoding is canonical: every message has exactly one encoding, and decoding then re-encoding gives
@@ -61,12 +63,14 @@ public final class FileServiceCodec {
             case FileRequest.Write w -> FilePaths.utf8(w.path());
             case FileRequest.Read r -> FilePaths.utf8(r.path());
             case FileRequest.Stat s -> FilePaths.utf8(s.path());
+            case FileRequest.Append a -> FilePaths.utf8(a.path());
             case FileRequest.ListFiles l -> null;
         };
         int size = 3 + volume.length + (path == null ? 0 : 2 + path.length);
         size += switch (request) {
             case FileRequest.Write w -> 12 + w.data().remaining();
             case FileRequest.Read r -> 12;
+            case FileRequest.Append a -> 4 + a.data().remaining();
             default -> 0;
         };
         ByteBuffer b = ByteBuffer.allocate(size);
@@ -77,6 +81,7 @@ public final class FileServiceCodec {
         switch (request) {
             case FileRequest.Write w -> b.putLong(w.offset()).putInt(w.data().remaining()).put(w.data().duplicate());
             case FileRequest.Read r -> b.putLong(r.offset()).putInt(r.length());
+            case FileRequest.Append a -> b.putInt(a.data().remaining()).put(a.data().duplicate());
             default -> { }
         }
         return b.flip();
@@ -94,6 +99,7 @@ public final class FileServiceCodec {
             case FileReply.ReadData r -> 12 + r.data().remaining();
             case FileReply.Listing l -> 4 + l.files().stream().mapToInt(f -> 10 + FilePaths.utf8(f.path()).length).sum();
             case FileReply.StatResult s -> 1 + s.file().map(f -> 10 + FilePaths.utf8(f.path()).length).orElse(0);
+            case FileReply.Appended a -> 16;
         };
         ByteBuffer b = ByteBuffer.allocate(size);
         b.put((byte) VERSION).put((byte) reply.op().code());
@@ -109,6 +115,7 @@ public final class FileServiceCodec {
                 b.put((byte) (s.file().isPresent() ? 1 : 0));
                 s.file().ifPresent(f -> putFile(b, f));
             }
+            case FileReply.Appended a -> b.putLong(a.offset()).putLong(a.size());
         }
         return b.flip();
     }
@@ -138,6 +145,10 @@ public final class FileServiceCodec {
                 String path = in.path();
                 long offset = in.offset();
                 yield new FileRequest.Read(volume, path, offset, in.length(offset));
+            }
+            case APPEND -> {
+                String path = in.path();
+                yield new FileRequest.Append(volume, path, in.bytes(in.length(0), "data"));
             }
         };
         in.end();
@@ -183,6 +194,15 @@ public final class FileServiceCodec {
             case STAT -> in.bool("exists flag")
                     ? new FileReply.StatResult(Optional.of(in.file()))
                     : new FileReply.StatResult(Optional.empty());
+            case APPEND -> {
+                int at = in.pos();
+                long offset = in.size("offset");
+                long size = in.size("size");
+                if (offset > size) {
+                    throw in.bad("offset " + offset + " is beyond the file size " + size, at);
+                }
+                yield new FileReply.Appended(offset, size);
+            }
         };
         in.end();
         return reply;
@@ -262,7 +282,7 @@ public final class FileServiceCodec {
             int code = u8("op");
             FileOp op = FileOp.ofCode(code);
             if (op == null) {
-                throw bad("unknown op " + code + ", expected 1..5 (CREATE, WRITE, READ, LIST, STAT)", 1);
+                throw bad("unknown op " + code + ", expected 1..6 (CREATE, WRITE, READ, LIST, STAT, APPEND)", 1);
             }
             return op;
         }
