@@ -46,6 +46,11 @@ final class ChaosCommand implements Callable<Integer> {
     @Option(names = "--keep", description = "Keep every run's directory (history, node logs, timeline), not only failing ones.")
     boolean keep;
 
+    @Option(names = "--mode", defaultValue = "APPEND", paramLabel = "APPEND|WRITE",
+            description = "APPEND (default): every client of a volume appends to one file with the service's exactly-once APPEND; "
+                    + "WRITE: each client writes at its own next offset in its own file (idempotent writes, no reply cache needed).")
+    FileStore.Mode mode;
+
     /** Wraps each client's store; tests inject faulty stores. */
     UnaryOperator<io.understudy.cli.chaos.Store> wrapper = UnaryOperator.identity();
 
@@ -72,7 +77,7 @@ final class ChaosCommand implements Callable<Integer> {
         }
         ChaosRun.Options options;
         try {
-            options = new ChaosRun.Options(kinds, d, minFaults, clients, bound, keep, wrapper);
+            options = new ChaosRun.Options(kinds, d, minFaults, clients, bound, keep, wrapper, mode);
         } catch (IllegalArgumentException e) {
             System.err.println("chaos: " + e.getMessage());
             return 2;

@@ -55,9 +55,11 @@ final class ChaosRun implements AutoCloseable {
      * @param recoveryBound how soon after the last heal every client must have an acknowledged append
      * @param keep          keep the run's directory even without violations
      * @param wrapper       wraps each client's store (tests inject faulty stores with it)
+     * @param mode          how clients append: the service's APPEND to one file per volume (default), or WRITE
+     *                      at their own offset in a file per client
      */
     record Options(List<Fault.Kind> faults, Duration duration, int minFaults, int clients, Duration recoveryBound,
-            boolean keep, UnaryOperator<Store> wrapper) {
+            boolean keep, UnaryOperator<Store> wrapper, FileStore.Mode mode) {
         Options {
             faults = List.copyOf(faults);
             if (clients < 1) {
@@ -204,7 +206,7 @@ final class ChaosRun implements AutoCloseable {
             FailoverClient fc = d.client(ServerName.of(server), t).build();
             closeables.add(fc);
             String id = "c" + i;
-            FileStore fs = new FileStore(fc, volume, "chaos/" + id + ".log", FileStore.Mode.WRITE);
+            FileStore fs = new FileStore(fc, volume, logPath(i), options.mode());
             fs.create();
             Store s = options.wrapper().apply(fs);
             ChaosClient c = new ChaosClient(id, s, history, Clock.systemUTC(), 3);
@@ -304,7 +306,7 @@ final class ChaosRun implements AutoCloseable {
         for (int i = 0; i < options.clients(); i++) {
             String server = NODES.get(i % 2);
             DiskId volume = i % 2 == 0 ? Demo.VOL_A : Demo.VOL_B;
-            String path = "chaos/c" + i + ".log";
+            String path = logPath(i);
             String log = volume + "/" + path;
             if (logs.containsKey(log)) {
                 continue;
@@ -347,6 +349,11 @@ final class ChaosRun implements AutoCloseable {
             }
         }
         return out;
+    }
+
+    /** {@return the file client i appends to} */
+    private String logPath(int i) {
+        return options.mode() == FileStore.Mode.APPEND ? "chaos/log" : "chaos/c" + i + ".log";
     }
 
     private static String partner(String node) {

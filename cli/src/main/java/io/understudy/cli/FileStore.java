@@ -8,7 +8,9 @@ import io.understudy.examples.fileservice.FileServiceClient;
 /**
  * A chaos {@link Store} on the example file service through a failover client: a log file on a volume.
  *
- * <p>In {@link Mode#WRITE} each client owns its file and appends by writing at the offset after its last
+ * <p>In {@link Mode#APPEND} (the default) every client of a volume appends to one shared file with the
+ * service's APPEND, exactly once across failover thanks to the SDK's journal and reply cache. In
+ * {@link Mode#WRITE} each client owns its file and appends by writing at the offset after its last
  * acknowledged record (WRITE at an offset is idempotent, so a re-sent request does no harm; a later record
  * overwrites an unacknowledged one, which payloads of non-decreasing length fully cover).
  */
@@ -16,6 +18,8 @@ final class FileStore implements Store {
 
     /** How records are appended. */
     enum Mode {
+        /** One file per volume, the service's APPEND. */
+        APPEND,
         /** Per-client file, WRITE at the client's own next offset. */
         WRITE
     }
@@ -42,6 +46,9 @@ final class FileStore implements Store {
 
     @Override
     public long append(byte[] record) {
+        if (mode == Mode.APPEND) {
+            return files.append(volume, path, record).offset();
+        }
         long at = next;
         files.write(volume, path, at, record);
         next = at + record.length;
