@@ -92,6 +92,11 @@ public final class Checker {
             FENCED_WRITE,
             /** A client had no acknowledged append within the bound after the last fault healed. */
             NOT_RECOVERED,
+            /**
+             * The pair stopped in a state no giveback resolves: a node waiting for a giveback while its partner
+             * is not in takeover (reported by the run, which then restarts the waiting node to go on).
+             */
+            STUCK,
             /** The harness could not heal the pair or read the logs back (reported by the run, not the checker). */
             HARNESS
         }
