@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
 @Command(name = "understudy", mixinStandardHelpOptions = true, version = "understudy 0.1.0-SNAPSHOT",
         description = "Clustered failover without moving addresses: the client computes where to go.",
         subcommands = {NodeCommand.class, StatusCommand.class, TakeoverCommand.class, GivebackCommand.class,
-                DemoCommand.class})
+                DemoCommand.class, ChaosCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

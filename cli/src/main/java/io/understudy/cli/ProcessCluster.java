@@ -296,6 +296,36 @@ final class ProcessCluster implements AutoCloseable {
         return n.process.pid();
     }
 
+    /** {@return the pid of a node's process, or -1 if it is not started} */
+    long pid(String name) {
+        NodeProcess n = nodes.get(name);
+        return n == null ? -1 : n.process.pid();
+    }
+
+    /** {@return whether a node's process is started and alive} */
+    boolean running(String name) {
+        NodeProcess n = nodes.get(name);
+        return n != null && n.process.isAlive();
+    }
+
+    /** Sends a node's process a signal with {@code kill -SIGNAL pid}, e.g. STOP or CONT (for the chaos harness). */
+    void signal(String name, String signal) throws IOException, InterruptedException {
+        long pid = pid(name);
+        if (pid < 0) {
+            throw new IllegalStateException(name + " is not started");
+        }
+        Process k = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).redirectErrorStream(true).start();
+        String out = new String(k.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        if (k.waitFor() != 0) {
+            throw new IOException("kill -" + signal + " " + pid + " failed: " + out);
+        }
+    }
+
+    /** {@return the directory of the pair (configuration, disks, node logs)} */
+    Path dir() {
+        return dir;
+    }
+
     /** {@return the node's state from its admin endpoint, or UNREACHABLE} */
     String state(String node) {
         try {
