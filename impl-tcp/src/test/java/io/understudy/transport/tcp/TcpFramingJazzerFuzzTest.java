@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import com.code_intelligence.jazzer.api.BugDetectors;
+import com.code_intelligence.jazzer.api.SilentCloseable;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.understudy.api.DataAccessPort;
 import io.understudy.api.ErrorCode;
@@ -35,9 +37,13 @@ class TcpFramingJazzerFuzzTest {
     private static Transport transport;
     private static Listener listener;
     private static int port;
+    private static SilentCloseable network;
 
     @BeforeAll
     static void open() {
+        // Jazzer's SSRF detector flags every socket connect; this target's only peer is its own loopback listener.
+        network = BugDetectors.allowNetworkConnections((host, p) -> p == port
+                && (host.equals("localhost") || host.equals(TcpTransportTest.LOOPBACK.getHostAddress())));
         port = TcpTransportTest.freePorts(1)[0];
         ProviderContext context = ProviderContext.builder()
                 .portNumber(DataAccessPort.DAFS, port)
@@ -52,6 +58,9 @@ class TcpFramingJazzerFuzzTest {
     static void close() {
         if (transport != null) {
             transport.close();
+        }
+        if (network != null) {
+            network.close();
         }
     }
 
