@@ -134,6 +134,8 @@ final class ProcessCluster implements AutoCloseable {
      * through the launcher; nothing is written and no DNS server is started.
      */
     ProcessCluster(Path dir, Timeline timeline, List<String> events, Path config, Launcher launcher) {
+        this.volumesPerNode = 1;
+        this.diskSize = null;
         this.dir = dir;
         this.timeline = timeline;
         this.events = events;
@@ -319,11 +321,6 @@ final class ProcessCluster implements AutoCloseable {
         if (k.waitFor() != 0) {
             throw new IOException("kill -" + signal + " " + pid + " failed: " + out);
         }
-    }
-
-    /** {@return the directory of the pair (configuration, disks, node logs)} */
-    Path dir() {
-        return dir;
     }
 
     /** {@return the node's state from its admin endpoint, or UNREACHABLE} */
