@@ -37,13 +37,9 @@ class TcpFramingJazzerFuzzTest {
     private static Transport transport;
     private static Listener listener;
     private static int port;
-    private static SilentCloseable network;
 
     @BeforeAll
     static void open() {
-        // Jazzer's SSRF detector flags every socket connect; this target's only peer is its own loopback listener.
-        network = BugDetectors.allowNetworkConnections((host, p) -> p == port
-                && (host.equals("localhost") || host.equals(TcpTransportTest.LOOPBACK.getHostAddress())));
         port = TcpTransportTest.freePorts(1)[0];
         ProviderContext context = ProviderContext.builder()
                 .portNumber(DataAccessPort.DAFS, port)
@@ -59,16 +55,17 @@ class TcpFramingJazzerFuzzTest {
         if (transport != null) {
             transport.close();
         }
-        if (network != null) {
-            network.close();
-        }
     }
 
     @FuzzTest(maxDuration = "10s")
     void receive(byte[] input) throws IOException {
         TcpFrameFuzzTest.Expected expected = TcpFrameFuzzTest.reference(input);
         String at = "input " + HexFormat.of().formatHex(input);
-        try (Socket raw = new Socket()) {
+        // Jazzer's SSRF detector flags every socket connect; this target's only peer is its own loopback
+        // listener. (Set here, not in @BeforeAll: the detector only exists once the fuzzing agent is installed.)
+        try (SilentCloseable allowed = BugDetectors.allowNetworkConnections((host, p) -> p == port
+                && (host.equals("localhost") || host.equals(TcpTransportTest.LOOPBACK.getHostAddress())));
+             Socket raw = new Socket()) {
             raw.setSoLinger(true, 0); // no TIME_WAIT pile-up at thousands of connections a second
             raw.connect(new InetSocketAddress(TcpTransportTest.LOOPBACK, port), (int) TcpFrameFuzzTest.BOUND.toMillis());
             Connection c = listener.accept();
