@@ -193,6 +193,9 @@ final class TcpListener implements Listener {
             s.startHandshake();
             s.getOutputStream().write(TcpTls.ACCEPTED);
             s.setSoTimeout(0);
+            // Out of the handshaking set before it can be accepted: close() closes what is in that set, and
+            // must never close a connection accept() has already handed out (it checks `closed` below).
+            handshaking.remove(channel);
             ready.add(new Handshaken(channel, peer, s));
             queued = true;
             if (closed) {
