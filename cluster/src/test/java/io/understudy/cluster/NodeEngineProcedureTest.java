@@ -194,14 +194,7 @@ abstract class NodeEngineProcedureTest {
     @Test
     void aNodeFencedEarlierInTheSameProcessStillTakesOverWhenThePartnerDies() throws Exception {
         // B takes A's disk while A lives (a cut link): A is fenced on a0, in this very process.
-        pair.heartbeatUntilHeard();
-        pair.a.engine.cutInterconnect(true);
-        pair.b.engine.cutInterconnect(true);
-        pair.silenceLongerThanWindow();
-        pair.b.engine.tick();
-        pair.clock.advance(Duration.ofMillis(300));
-        pair.b.engine.tick();
-        assertEquals(NodeState.IN_TAKEOVER, pair.b.engine.state());
+        secondNodeTakesOverOverACutLink();
         pair.a.engine.tick();
         assertEquals(NodeState.WAITING_FOR_GIVEBACK, pair.a.engine.state());
         pair.b.ok(PDAF, "put a0 7 written-by-b");
@@ -220,12 +213,7 @@ abstract class NodeEngineProcedureTest {
 
     @Test
     void crossedClaimsTheFirstNodeTakesItsOwnDiskBackAndServesBoth() {
-        pair.heartbeatUntilHeard();
-        pair.a.engine.cutInterconnect(true);
-        pair.b.engine.cutInterconnect(true);
-        pair.silenceLongerThanWindow();
-        pair.a.engine.tick();
-        assertEquals(NodeState.IN_TAKEOVER, pair.a.engine.state());
+        firstNodeTakesOverOverACutLink();
         // B decided too, and its claim crossed A's: it preempted a0 after A had checked its own disks.
         assertTrue(pair.b.ownership.preempt(A_DISK, Pair.A) instanceof io.understudy.api.ownership.ClaimResult.Acquired);
         pair.a.engine.tick();
@@ -242,14 +230,7 @@ abstract class NodeEngineProcedureTest {
 
     @Test
     void crossedClaimsTheSecondNodeReleasesWhatItTookAndWaits() {
-        pair.heartbeatUntilHeard();
-        pair.a.engine.cutInterconnect(true);
-        pair.b.engine.cutInterconnect(true);
-        pair.silenceLongerThanWindow();
-        pair.b.engine.tick();
-        pair.clock.advance(Duration.ofMillis(300));
-        pair.b.engine.tick();
-        assertEquals(NodeState.IN_TAKEOVER, pair.b.engine.state());
+        secondNodeTakesOverOverACutLink();
         // A decided too, and its claim crossed B's: it preempted b0 after B had checked its own disks.
         assertTrue(pair.a.ownership.preempt(B_DISK, Pair.B) instanceof io.understudy.api.ownership.ClaimResult.Acquired);
         pair.b.engine.tick();
@@ -444,5 +425,27 @@ abstract class NodeEngineProcedureTest {
         } catch (ExecutionException e) {
             throw (Exception) e.getCause();
         }
+    }
+
+    /** Both nodes live, the link cut: B (the second node) decides after its split-brain delay and takes A's disk. */
+    private void secondNodeTakesOverOverACutLink() {
+        pair.heartbeatUntilHeard();
+        pair.a.engine.cutInterconnect(true);
+        pair.b.engine.cutInterconnect(true);
+        pair.silenceLongerThanWindow();
+        pair.b.engine.tick();
+        pair.clock.advance(Duration.ofMillis(300));
+        pair.b.engine.tick();
+        assertEquals(NodeState.IN_TAKEOVER, pair.b.engine.state());
+    }
+
+    /** Both nodes live, the link cut: A (the first node) decides at once and takes B's disk. */
+    private void firstNodeTakesOverOverACutLink() {
+        pair.heartbeatUntilHeard();
+        pair.a.engine.cutInterconnect(true);
+        pair.b.engine.cutInterconnect(true);
+        pair.silenceLongerThanWindow();
+        pair.a.engine.tick();
+        assertEquals(NodeState.IN_TAKEOVER, pair.a.engine.state());
     }
 }
