@@ -13,9 +13,11 @@ import java.nio.file.StandardOpenOption;
 import java.util.Optional;
 
 /**
- * The fenced data path to one disk file. Every write and force holds the sidecar's shared lock while it
- * checks this node's registration and does the I/O, so a preempt (which needs the exclusive lock) happens
- * either wholly before the check, and the write fails, or wholly after the write. Reads take no lock.
+ * The fenced data path to one disk file. Every write holds the sidecar's shared lock while it checks this
+ * node's registration and does the I/O, so a preempt (which needs the exclusive lock) happens either wholly
+ * before the check, and the write fails, or wholly after the write. A force checks under the lock and
+ * flushes outside it (it moves no new bytes), so a node paused in fsync cannot hold up a preempt. Reads
+ * take no lock.
  *
  * <p>A handle outlives the service that opened it (it holds its own reference to the sidecar), and stays
  * fenced: closing a service, as a crashing node does, does not turn its in-flight writes into anything but
@@ -98,7 +100,18 @@ final class FileDiskIo implements DiskIo {
     @Override
     public void force() {
         checkOpen();
-        fenced("force", () -> channel.force(false));
+        // The check holds the shared lock; the flush does not. A force moves no new bytes: the writes it
+        // flushes were made under the lock before any preempt that follows, and the new owner reads them
+        // through the same file. Holding the lock across fsync (milliseconds) would let a node stopped in
+        // it (SIGSTOP, a long pause) block its partner's preempt until it ran again.
+        fenced("force", () -> { });
+        try {
+            channel.force(false);
+        } catch (ClosedChannelException e) {
+            throw channel.isOpen() ? FileOwnershipService.diskIo(disk, "cannot force", e) : closed(e);
+        } catch (IOException e) {
+            throw FileOwnershipService.diskIo(disk, "cannot force", e);
+        }
     }
 
     @Override
