@@ -570,7 +570,7 @@ final class NativeVerbs implements Verbs {
                 throw new UnderstudyException(ErrorCode.PROVIDER_UNAVAILABLE, "rdma_create_event_channel failed: "
                         + Libc.describe(ch.errno()));
             }
-            channel = ch.pointer().reinterpret(8);
+            channel = ch.pointer().reinterpret(EventChannelDescriptor.FD + I.byteSize());
             nonBlocking(channel.get(I, EventChannelDescriptor.FD), "the RDMA CM event channel");
             anchor = createId("the domain's identifier");
             try (Arena a = Arena.ofConfined()) {
@@ -606,7 +606,7 @@ final class NativeVerbs implements Verbs {
             if (cc.isNull()) {
                 throw failed("ibv_create_comp_channel", cc.errno(), bindText);
             }
-            compChannel = cc.pointer().reinterpret(16);
+            compChannel = cc.pointer().reinterpret(CompChannelDescriptor.FD + I.byteSize());
             nonBlocking(compChannel.get(I, CompChannelDescriptor.FD), "the completion channel");
             Libc.Result w = Libc.call(Libc.EVENTFD, 0, Constants.EFD_NONBLOCK | Constants.EFD_CLOEXEC);
             if (w.value() < 0) {
@@ -1460,6 +1460,8 @@ final class NativeVerbs implements Verbs {
                     createQp();
                 } catch (RuntimeException e) {
                     state = QpState.ERROR;
+                    // Tell the requester now instead of letting its connect time out.
+                    Libc.call(d.lib.reject, id, MemorySegment.NULL, (byte) 0);
                     LOG.log(System.Logger.Level.WARNING, "accepting " + peer + " failed", e);
                     return false;
                 }
