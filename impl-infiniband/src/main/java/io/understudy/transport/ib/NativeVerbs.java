@@ -245,6 +245,13 @@ final class NativeVerbs implements Verbs {
             return new Probe(Availability.unavailable("the JVM refuses native access to this module: run with"
                     + " --enable-native-access=io.understudy.transport.ib (or ALL-UNNAMED on the class path)", e), List.of());
         } catch (Throwable e) {
+            // Libc's bindings are made in its static initialiser, which wraps a refusal of native access.
+            for (Throwable c = e; c != null; c = c.getCause()) {
+                if (c instanceof IllegalCallerException) {
+                    return new Probe(Availability.unavailable("the JVM refuses native access to this module: run with"
+                            + " --enable-native-access=io.understudy.transport.ib (or ALL-UNNAMED on the class path)", e), List.of());
+                }
+            }
             return new Probe(Availability.unavailable("probing the native verbs failed: " + e + "; " + INSTALL_HINT, e), List.of());
         }
     }
