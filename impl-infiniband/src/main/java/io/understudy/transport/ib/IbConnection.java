@@ -402,6 +402,9 @@ final class IbConnection implements Connection {
         // Disconnecting flushes both sides' receives: the peer's poller sees FLUSHED and reports CLOSED.
         qp.disconnect();
         cq.close();
+        // After the CQ (which destroys the queue pair): nothing can use the registered memory any more.
+        recvMr.close();
+        sendMr.close();
         transport.forget(this);
     }
 

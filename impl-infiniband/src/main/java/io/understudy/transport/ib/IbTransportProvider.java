@@ -25,8 +25,8 @@ import java.util.function.Supplier;
  * the port number in {@link ProviderContext#portNumber}, used in the RDMA CM port space.
  *
  * <p><b>Which verbs run.</b> The native verbs (libibverbs and librdmacm) are probed once, lazily, and never
- * throw; today they stop at loading and device enumeration (see the module's README), so they report
- * unavailable with the reason. The software verbs (Java, within one JVM) run only where allowed:
+ * throw: available only when both libraries load, the ABI check passes and at least one RDMA device opens,
+ * else unavailable with the reason (see the module's README). The software verbs (Java, within one JVM) run only where allowed:
  * {@link IbOptions#SOFTWARE} {@code true}, or {@code auto} when the native verbs are unavailable.
  * {@link #availability()} and {@link #implementation()} follow the system property
  * {@value IbOptions#SOFTWARE_PROPERTY}, which is also the option's default; {@link #toString()} and every
@@ -45,16 +45,23 @@ public final class IbTransportProvider extends TransportProvider {
 
     private final IbOptions.Software policy;
     private final Supplier<Availability> nativeAvailability;
+    private final Supplier<Verbs> nativeVerbs;
 
     /** Creates the provider; does no I/O (the native probe runs on first use). */
     public IbTransportProvider() {
-        this(IbOptions.Software.fromSystemProperty(), () -> NativeVerbs.probe().availability());
+        this(IbOptions.Software.fromSystemProperty(), () -> NativeVerbs.probe().availability(), () -> NativeVerbs.probe().verbs());
     }
 
-    /** For tests: a given software policy and native probe. */
+    /** For tests: a given software policy and native probe (no native verbs to run). */
     IbTransportProvider(IbOptions.Software policy, Supplier<Availability> nativeAvailability) {
+        this(policy, nativeAvailability, () -> null);
+    }
+
+    /** For tests: a given software policy, native probe and native verbs. */
+    IbTransportProvider(IbOptions.Software policy, Supplier<Availability> nativeAvailability, Supplier<Verbs> nativeVerbs) {
         this.policy = Objects.requireNonNull(policy, "policy");
         this.nativeAvailability = Objects.requireNonNull(nativeAvailability, "nativeAvailability");
+        this.nativeVerbs = Objects.requireNonNull(nativeVerbs, "nativeVerbs");
     }
 
     @Override
@@ -133,8 +140,9 @@ public final class IbTransportProvider extends TransportProvider {
         }
         Availability nat = nativeAvailability.get();
         if (nat.isAvailable()) {
-            // Unreachable today: NativeVerbs never reports available until its data path exists.
-            return new Choice(null, Availability.unavailable("the native verbs data path is not implemented"));
+            Verbs v = nativeVerbs.get();
+            return v == null ? new Choice(null, Availability.unavailable("the native verbs probe passed but bound no verbs"))
+                    : new Choice(v, Availability.available());
         }
         if (p == IbOptions.Software.AUTO) {
             return new Choice(SoftwareVerbs.SHARED, Availability.available());

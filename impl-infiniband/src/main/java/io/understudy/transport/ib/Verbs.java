@@ -7,7 +7,7 @@ import java.nio.ByteBuffer;
  * a completion queue, reliable-connected queue pairs, posted sends and receives, completion polling, and
  * RDMA CM-style connection management in which a listener is bound to (address, port number). Two
  * implementations: {@link SoftwareVerbs} (Java, in this JVM) and, where libibverbs finds a device, the
- * native one (see {@link NativeVerbs} for how far it goes today).
+ * native one ({@link NativeVerbs}, over libibverbs and librdmacm).
  *
  * <p>Semantics that the transport relies on, and that every implementation keeps:
  * <ul>
@@ -59,12 +59,21 @@ interface Verbs {
     }
 
     /** Registered memory: a direct buffer and its local key. */
-    interface MemoryRegion {
+    interface MemoryRegion extends AutoCloseable {
         /** {@return the registered bytes; position and limit are the caller's} */
         ByteBuffer buffer();
 
         /** {@return the local key work requests name it by} */
         int lkey();
+
+        /**
+         * Deregisters the memory once the queue pairs using it are destroyed (after their CQ is closed); later
+         * work requests naming it complete with {@link Status#LOCAL_PROTECTION_ERROR}. The buffer stays readable.
+         * Idempotent; the software verbs have nothing to release.
+         */
+        @Override
+        default void close() {
+        }
     }
 
     /** A completion queue. {@link #poll} is called by one thread; {@link #await} blocks like a completion channel. */
