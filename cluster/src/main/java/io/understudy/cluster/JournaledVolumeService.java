@@ -38,6 +38,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * its half; it and what follows are never applied, and it is reported with its position
  * ({@link #lastMount}). Then a consistency point makes the journal start empty.
  *
+ * <p>Disk errors: a journal write or force that fails is never acknowledged; the volume's journal stops
+ * (its memory is ahead of its disk) and every request on it fails with {@code DISK_IO} until it is
+ * remounted. The service remounts it in the background, as at takeover (checkpoint, replay, reply cache),
+ * with a backoff from {@link Builder#diskRetry} and a bounded number of attempts; a request whose outcome
+ * was unknown and is re-sent with the same sequence is then answered from the reply cache if its record
+ * reached the disk, and run once if it did not. {@link #health} counts errors and recoveries.
+ *
  * <p>Limits (see docs/ARCHITECTURE.md): a consistency point stores the whole application state, which
  * must fit a checkpoint slot, and requests on the volume wait while it is written.
  *
@@ -57,6 +64,31 @@ public final class JournaledVolumeService implements VolumeService, AutoCloseabl
     private final Map<DiskId, JournalReport> reports = new ConcurrentHashMap<>();
     private final Map<DiskId, AtomicBoolean> checkpointRunning = new ConcurrentHashMap<>();
     private final ScheduledExecutorService timer;
+    private final ScheduledExecutorService recovery;
+    private final long retryFirstNanos;
+    private final long retryMaxNanos;
+    private final int retryAttempts;
+    private final Map<DiskId, VolumeJournal> recovering = new ConcurrentHashMap<>();
+    private final Map<DiskId, Health> health = new ConcurrentHashMap<>();
+
+    /**
+     * A volume's record of disk errors.
+     *
+     * @param serving    whether its journal runs now (false while stopped by a disk error, or after giving up)
+     * @param diskErrors times its journal stopped on a disk error
+     * @param recoveries times it was remounted after one
+     * @param gaveUp     whether the last recovery ran out of attempts (the volume stays stopped until mounted again)
+     * @param lastError  the last disk error, or null
+     */
+    public record VolumeHealth(boolean serving, long diskErrors, long recoveries, boolean gaveUp, String lastError) {
+    }
+
+    private static final class Health {
+        final java.util.concurrent.atomic.AtomicLong errors = new java.util.concurrent.atomic.AtomicLong();
+        final java.util.concurrent.atomic.AtomicLong recoveries = new java.util.concurrent.atomic.AtomicLong();
+        volatile boolean gaveUp;
+        volatile String lastError;
+    }
 
     private JournaledVolumeService(Builder b) {
         this.app = Objects.requireNonNull(b.app, "application");
@@ -65,6 +97,10 @@ public final class JournaledVolumeService implements VolumeService, AutoCloseabl
         this.maxSessions = b.maxSessions;
         this.maxReplyBytes = b.maxReplyBytes;
         this.faults = b.faults;
+        this.retryFirstNanos = b.retryFirst.toNanos();
+        this.retryMaxNanos = b.retryMax.toNanos();
+        this.retryAttempts = b.retryAttempts;
+        this.recovery = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("journal-recovery").factory());
         if (JournalFormat.recordLength(0, maxReplyBytes) + 8 > b.halfBytes) {
             throw new IllegalArgumentException("a log half of " + b.halfBytes + " bytes cannot hold a record with a "
                     + maxReplyBytes + "-byte reply: make the halves larger or maxReplyBytes smaller");
@@ -93,6 +129,7 @@ public final class JournaledVolumeService implements VolumeService, AutoCloseabl
         VolumeJournal j = new VolumeJournal(disk, io, app, layout, faults, slotsPerSession, maxSessions, maxReplyBytes);
         JournalReport r = j.mount();
         reports.put(disk, r);
+        health.computeIfAbsent(disk, d -> new Health()).gaveUp = false;
         LOG.log(System.Logger.Level.INFO, "journal of {0}: checkpoint at {1}, {2} records replayed to {3}, {4} replies cached{5}",
                 disk, r.checkpointLsn(), r.replayed(), r.lastLsn(), r.cachedReplies(),
                 r.damage().isEmpty() ? "" : ", damage: " + r.damage());
@@ -106,7 +143,13 @@ public final class JournaledVolumeService implements VolumeService, AutoCloseabl
         if (j == null) {
             throw new ApplicationException("volume " + route.volume() + " is not mounted");
         }
-        ByteBuffer reply = j.handle(request, payload, route.mutating());
+        ByteBuffer reply;
+        try {
+            reply = j.handle(request, payload, route.mutating());
+        } catch (UnderstudyException e) {
+            recoverIfBroken(route.volume(), j);
+            throw e;
+        }
         if (j.checkpointWanted()) {
             checkpointInBackground(route.volume());
         }
@@ -117,7 +160,12 @@ public final class JournaledVolumeService implements VolumeService, AutoCloseabl
     public void consistencyPoint(DiskId disk) {
         VolumeJournal j = volumes.get(disk);
         if (j != null) {
-            j.checkpoint();
+            try {
+                j.checkpoint();
+            } catch (UnderstudyException e) {
+                recoverIfBroken(disk, j);
+                throw e;
+            }
         }
     }
 
@@ -136,6 +184,83 @@ public final class JournaledVolumeService implements VolumeService, AutoCloseabl
         if (timer != null) {
             timer.shutdownNow();
         }
+        recovery.shutdownNow();
+    }
+
+    /**
+     * {@return a volume's disk errors and recoveries}, or null if it was never mounted here
+     *
+     * @param disk the volume
+     */
+    public VolumeHealth health(DiskId disk) {
+        Health h = health.get(disk);
+        if (h == null) {
+            return null;
+        }
+        VolumeJournal j = volumes.get(disk);
+        return new VolumeHealth(j != null && j.broken() == null, h.errors.get(), h.recoveries.get(), h.gaveUp, h.lastError);
+    }
+
+    /** If a disk error stopped this journal, remounts its volume in the background (once per stopped journal). */
+    private void recoverIfBroken(DiskId disk, VolumeJournal j) {
+        UnderstudyException why = j.broken();
+        Health h = health.computeIfAbsent(disk, d -> new Health());
+        if (why == null || h.gaveUp || volumes.get(disk) != j || recovering.putIfAbsent(disk, j) != null) {
+            return; // after giving up, only a new mount (boot, takeover) tries again
+        }
+        h.errors.incrementAndGet();
+        h.lastError = why.getMessage();
+        LOG.log(System.Logger.Level.WARNING, "journal of {0} stopped on a disk error, remounting when the disk answers: {1}",
+                disk, why.getMessage());
+        schedule(disk, j, 1, retryFirstNanos);
+    }
+
+    private void schedule(DiskId disk, VolumeJournal j, int attempt, long delayNanos) {
+        try {
+            recovery.schedule(() -> attempt(disk, j, attempt, delayNanos), delayNanos, TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException closed) {
+            recovering.remove(disk, j);
+        }
+    }
+
+    private void attempt(DiskId disk, VolumeJournal old, int attempt, long delayNanos) {
+        if (volumes.get(disk) != old) { // unmounted (or mounted again) meanwhile
+            recovering.remove(disk, old);
+            return;
+        }
+        long next = Math.min(retryMaxNanos, delayNanos * 2);
+        String failure;
+        if (!old.quiesce(retryMaxNanos)) {
+            failure = "a write on the stopped journal has not returned yet";
+        } else {
+            VolumeJournal fresh = new VolumeJournal(disk, old.io(), app, layout, faults, slotsPerSession, maxSessions, maxReplyBytes);
+            try {
+                JournalReport r = fresh.mount();
+                if (!volumes.replace(disk, old, fresh)) {
+                    fresh.close();
+                    recovering.remove(disk, old);
+                    return;
+                }
+                reports.put(disk, r);
+                recovering.remove(disk, old);
+                health.get(disk).recoveries.incrementAndGet();
+                LOG.log(System.Logger.Level.INFO, "journal of {0} recovered after a disk error (attempt {1}): checkpoint at {2},"
+                        + " {3} records replayed to {4}, {5} replies cached", disk, attempt, r.checkpointLsn(), r.replayed(),
+                        r.lastLsn(), r.cachedReplies());
+                return;
+            } catch (RuntimeException e) {
+                failure = e.getMessage();
+            }
+        }
+        if (attempt >= retryAttempts) {
+            health.get(disk).gaveUp = true;
+            recovering.remove(disk, old);
+            LOG.log(System.Logger.Level.ERROR, "journal of {0}: gave up remounting after {1} attempts; the volume stays"
+                    + " stopped until it is mounted again: {2}", disk, attempt, failure);
+            return;
+        }
+        LOG.log(System.Logger.Level.DEBUG, "journal of {0}: remount attempt {1} failed: {2}", disk, attempt, failure);
+        schedule(disk, old, attempt + 1, next);
     }
 
     /**
@@ -167,7 +292,12 @@ public final class JournaledVolumeService implements VolumeService, AutoCloseabl
             try {
                 VolumeJournal j = volumes.get(disk);
                 if (j != null) {
-                    j.checkpoint();
+                    try {
+                        j.checkpoint();
+                    } catch (UnderstudyException e) {
+                        recoverIfBroken(disk, j);
+                        throw e;
+                    }
                 }
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.WARNING, "consistency point of {0} failed: {1}", disk, e.toString());
@@ -187,6 +317,9 @@ public final class JournaledVolumeService implements VolumeService, AutoCloseabl
         private int maxReplyBytes = 16 * 1024;
         private Duration checkpointInterval = Duration.ofSeconds(10);
         private JournalFaults faults = JournalFaults.NONE;
+        private Duration retryFirst = Duration.ofMillis(100);
+        private Duration retryMax = Duration.ofSeconds(2);
+        private int retryAttempts = 600;
 
         private Builder() {
         }
@@ -265,6 +398,25 @@ public final class JournaledVolumeService implements VolumeService, AutoCloseabl
          */
         public Builder faults(JournalFaults faults) {
             this.faults = Objects.requireNonNull(faults, "faults");
+            return this;
+        }
+
+        /**
+         * {@return this}
+         *
+         * @param first    the wait before the first remount after a disk error
+         * @param max      the longest wait between attempts (the wait doubles up to it)
+         * @param attempts remount attempts before the volume stays stopped (the default, 600 at up to 2 s,
+         *                 is about 20 minutes)
+         */
+        public Builder diskRetry(Duration first, Duration max, int attempts) {
+            if (first.isNegative() || first.isZero() || max.compareTo(first) < 0 || attempts < 1) {
+                throw new IllegalArgumentException("disk retry needs 0 < first <= max and attempts >= 1: first " + first
+                        + ", max " + max + ", attempts " + attempts);
+            }
+            this.retryFirst = first;
+            this.retryMax = max;
+            this.retryAttempts = attempts;
             return this;
         }
 

@@ -1017,6 +1017,12 @@ public final class NodeEngine implements AutoCloseable {
                     metrics.notServing.incrementAndGet();
                     return new Outcome(req.reply(Status.NOT_SERVING, utf8(name + " was fenced: " + stripTag(e))), true);
                 }
+                if (e.code() == ErrorCode.DISK_IO) {
+                    // Never acknowledged, outcome unknown (the record may be on disk): the client re-sends the
+                    // same sequence, answered from the reply cache once the volume is remounted (RELIABILITY.md).
+                    metrics.notServing.incrementAndGet();
+                    return new Outcome(req.reply(Status.NOT_SERVING, utf8(name + ": disk error: " + stripTag(e))), false);
+                }
                 return new Outcome(req.reply(Status.APPLICATION_ERROR, utf8(stripTag(e))), false);
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.ERROR, name + ": application failed on " + req, e);

@@ -415,6 +415,43 @@ final class VolumeJournal {
         closed = true;
     }
 
+    /** {@return the disk this journal writes to} */
+    DiskIo io() {
+        return io;
+    }
+
+    /** {@return the I/O error that stopped this journal}, or null while it runs */
+    UnderstudyException broken() {
+        return broken;
+    }
+
+    /**
+     * Stops this journal for good (before a remount of its disk) and waits, up to {@code timeoutNanos}, until
+     * no request executes and no leader writes on it any more.
+     *
+     * @return false if one still did at the deadline (a write blocked on the disk): try again later
+     */
+    boolean quiesce(long timeoutNanos) {
+        closed = true;
+        long deadline = System.nanoTime() + timeoutNanos;
+        try {
+            if (!order.tryLock(timeoutNanos, java.util.concurrent.TimeUnit.NANOSECONDS)) {
+                return false;
+            }
+            order.unlock(); // from now on every call checks broken/closed under the lock and stops
+            synchronized (flushLock) {
+                long left;
+                while (flushing && (left = deadline - System.nanoTime()) > 0) {
+                    flushLock.wait(Math.max(1, left / 1_000_000));
+                }
+                return !flushing;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
     long durableLsn() {
         return durableLsn;
     }

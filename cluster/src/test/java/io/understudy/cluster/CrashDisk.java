@@ -24,6 +24,7 @@ final class CrashDisk implements DiskIo {
     private final byte[] durable;
     private final List<Pending> unforced = new ArrayList<>();
     private volatile boolean crashed;
+    private volatile boolean offline;
     int forces;
 
     CrashDisk(DiskId disk, byte[] image) {
@@ -83,6 +84,16 @@ final class CrashDisk implements DiskIo {
         crashed = true;
     }
 
+    /** From now on every call fails with an I/O error, as when the storage's LUN is taken offline. */
+    void offline() {
+        offline = true;
+    }
+
+    /** The LUN answers again. */
+    void online() {
+        offline = false;
+    }
+
     boolean crashed() {
         return crashed;
     }
@@ -104,6 +115,9 @@ final class CrashDisk implements DiskIo {
     private void alive() {
         if (crashed) {
             throw new UnderstudyException(ErrorCode.FENCED, "disk " + disk + ": this node crashed");
+        }
+        if (offline) {
+            throw new UnderstudyException(ErrorCode.DISK_IO, "disk " + disk + ": I/O error (the LUN is offline)");
         }
     }
 }

@@ -188,6 +188,30 @@ final class Tgtd {
             return "iscsi://127.0.0.1:" + port + "/" + iqn + "/" + lun;
         }
 
+        /**
+         * Takes a LUN offline or back online ({@code tgtadm --op update --mode logicalunit --params online=0|1}):
+         * the disk-error injector. While offline, tgtd answers the LUN's commands NOT READY.
+         *
+         * @param lun    the LUN
+         * @param online whether it answers
+         */
+        void online(int lun, boolean online) {
+            admin(true, "--op", "update", "--mode", "logicalunit", "--tid", Integer.toString(tid), "--lun", Integer.toString(lun),
+                    "--params", "online=" + (online ? 1 : 0));
+        }
+
+        /**
+         * Makes a LUN read-only or writable again ({@code --params readonly=1|0}): tgtd then fails every WRITE,
+         * also on sessions already logged in, with DATA PROTECT.
+         *
+         * @param lun      the LUN
+         * @param readonly whether writes fail
+         */
+        void readonly(int lun, boolean readonly) {
+            admin(true, "--op", "update", "--mode", "logicalunit", "--tid", Integer.toString(tid), "--lun", Integer.toString(lun),
+                    "--params", "readonly=" + (readonly ? 1 : 0));
+        }
+
         /** {@return the iscsi.disks value naming LUN i+1 d{i}} */
         String disks() {
             StringBuilder b = new StringBuilder();
