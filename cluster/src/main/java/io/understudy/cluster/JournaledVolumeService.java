@@ -1,5 +1,6 @@
 package io.understudy.cluster;
 
+import io.understudy.api.ErrorCode;
 import io.understudy.api.UnderstudyException;
 import io.understudy.api.ownership.DiskId;
 import io.understudy.api.ownership.DiskIo;
@@ -205,8 +206,8 @@ public final class JournaledVolumeService implements VolumeService, AutoCloseabl
     private void recoverIfBroken(DiskId disk, VolumeJournal j) {
         UnderstudyException why = j.broken();
         Health h = health.computeIfAbsent(disk, d -> new Health());
-        if (why == null || h.gaveUp || volumes.get(disk) != j || recovering.putIfAbsent(disk, j) != null) {
-            return; // after giving up, only a new mount (boot, takeover) tries again
+        if (why == null || why.code() == ErrorCode.FENCED || h.gaveUp || volumes.get(disk) != j || recovering.putIfAbsent(disk, j) != null) {
+            return; // a fenced node must not remount; after giving up, only a new mount (boot, takeover) tries again
         }
         h.errors.incrementAndGet();
         h.lastError = why.getMessage();
