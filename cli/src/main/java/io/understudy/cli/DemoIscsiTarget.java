@@ -158,6 +158,22 @@ final class DemoIscsiTarget implements AutoCloseable {
         }
     }
 
+    /**
+     * The disk-error injector: takes a LUN offline ({@code true}) or brings it back ({@code false}). tgt 1.0.85
+     * checks {@code online=0} only when a session logs in (NOT READY); a node already logged in keeps writing.
+     * So the LUN is also made read-only, which fails every WRITE, on running sessions too, with DATA PROTECT
+     * (docs/RELIABILITY.md, "Disk errors"). Both are cleared to bring it back; reads keep working meanwhile.
+     *
+     * @param lun     the LUN (1: FilerA's disk, 2: FilerB's)
+     * @param failing whether the LUN fails
+     * @throws IOException if tgtadm refuses
+     */
+    void failLun(int lun, boolean failing) throws IOException {
+        String t = Integer.toString(lun);
+        check(admin("--op", "update", "--mode", "logicalunit", "--tid", "1", "--lun", t, "--params", "readonly=" + (failing ? 1 : 0)));
+        check(admin("--op", "update", "--mode", "logicalunit", "--tid", "1", "--lun", t, "--params", "online=" + (failing ? 0 : 1)));
+    }
+
     /** {@return the configuration's ownership section: FilerA's disk on LUN 1, FilerB's on LUN 2} */
     String ownershipYaml() {
         return """

@@ -33,17 +33,7 @@ class IscsiProcessTest {
 
     @Test
     void statusShowsTheRealPairThroughTakeoverAndGiveback(@TempDir Path dir) throws Exception {
-        String missing = DemoIscsiTarget.missing();
-        if (missing == null && !java.nio.file.Files.exists(Path.of("/usr/lib/x86_64-linux-gnu/libiscsi.so.7"))
-                && !java.nio.file.Files.exists(Path.of("/lib/x86_64-linux-gnu/libiscsi.so.7"))) {
-            missing = "libiscsi7 is not installed";
-        }
-        if (missing != null) {
-            if ("true".equals(System.getenv("CI"))) {
-                fail("CI=true but " + missing);
-            }
-            Assumptions.abort(missing);
-        }
+        requireIscsi();
         List<String> ev = new CopyOnWriteArrayList<>();
         Timeline t = new Timeline(Instant.now(), System.out);
         try (DemoIscsiTarget target = DemoIscsiTarget.start(dir, 16L << 20);
@@ -72,6 +62,21 @@ class IscsiProcessTest {
         }
     }
 
+    /** Skips the test without tgt, libiscsi7 or root, saying which; under {@code CI=true} fails instead. */
+    static void requireIscsi() {
+        String missing = DemoIscsiTarget.missing();
+        if (missing == null && !java.nio.file.Files.exists(Path.of("/usr/lib/x86_64-linux-gnu/libiscsi.so.7"))
+                && !java.nio.file.Files.exists(Path.of("/lib/x86_64-linux-gnu/libiscsi.so.7"))) {
+            missing = "libiscsi7 is not installed";
+        }
+        if (missing != null) {
+            if ("true".equals(System.getenv("CI"))) {
+                fail("CI=true but " + missing);
+            }
+            Assumptions.abort(missing);
+        }
+    }
+
     /** Asserts what {@code understudy status} prints for {@code disk}, read from the LUN by the nodes. */
     private static void assertPair(ProcessCluster c, String disk, String pair) {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
@@ -97,7 +102,7 @@ class IscsiProcessTest {
         }
     }
 
-    private static void await(BooleanSupplier c, String what) {
+    static void await(BooleanSupplier c, String what) {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (!c.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
