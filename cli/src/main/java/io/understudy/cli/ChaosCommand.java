@@ -28,8 +28,12 @@ final class ChaosCommand implements Callable<Integer> {
     Long seed;
 
     @Option(names = "--faults", defaultValue = "kill9,pause,cut,iamfailing,takeover,clientdrop",
-            description = "Which faults to draw from (comma-separated; default all): kill9,pause,cut,iamfailing,takeover,clientdrop.")
+            description = "Which faults to draw from (comma-separated; default all but diskerror): kill9,pause,cut,iamfailing,takeover,clientdrop,diskerror (needs --disks iscsi).")
     String faults;
+
+    @Option(names = "--disks", defaultValue = "file", paramLabel = "file|iscsi",
+            description = "Where the nodes' disks live: file (default) or iscsi (two LUNs of a private tgtd on 127.0.0.1; needs tgt, libiscsi7 and root).")
+    String disks;
 
     @Option(names = "--duration", defaultValue = "8s", description = "How long each run keeps injecting faults (e.g. 8s, 1500ms; default 8s).")
     String duration;
@@ -77,14 +81,17 @@ final class ChaosCommand implements Callable<Integer> {
         }
         ChaosRun.Options options;
         try {
-            options = new ChaosRun.Options(kinds, d, minFaults, clients, bound, keep, wrapper, mode);
+            options = new ChaosRun.Options(kinds, d, minFaults, clients, bound, keep, wrapper, mode, disks);
+            if (disks.equals("iscsi") && DemoIscsiTarget.missing() != null) {
+                throw new IllegalArgumentException("--disks iscsi: " + DemoIscsiTarget.missing());
+            }
         } catch (IllegalArgumentException e) {
             System.err.println("chaos: " + e.getMessage());
             return 2;
         }
         long base = seed != null ? seed : new java.util.Random().nextLong(1, 1_000_000);
         out.println("chaos: campaign seed " + base + " runs " + runs + " faults " + kinds.stream().map(Fault.Kind::flag).toList()
-                + " duration " + d.toMillis() + "ms clients " + clients);
+                + " duration " + d.toMillis() + "ms clients " + clients + " disks " + disks);
         long violations = 0;
         int ok = 0;
         List<Long> failing = new ArrayList<>();

@@ -60,11 +60,19 @@ final class ChaosRun implements AutoCloseable {
      * @param wrapper       wraps each client's store (tests inject faulty stores with it)
      * @param mode          how clients append: the service's APPEND to one file per volume (default), or WRITE
      *                      at their own offset in a file per client
+     * @param disks         where the nodes' disks live: {@code file} (default) or {@code iscsi} (LUNs of a private
+     *                      tgtd, which {@link Fault.Kind#DISKERROR} needs)
      */
     record Options(List<Fault.Kind> faults, Duration duration, int minFaults, int clients, Duration recoveryBound,
-            boolean keep, UnaryOperator<Store> wrapper, FileStore.Mode mode) {
+            boolean keep, UnaryOperator<Store> wrapper, FileStore.Mode mode, String disks) {
         Options {
             faults = List.copyOf(faults);
+            if (!disks.equals("file") && !disks.equals("iscsi")) {
+                throw new IllegalArgumentException("--disks must be file or iscsi, not '" + disks + "'");
+            }
+            if (faults.contains(Fault.Kind.DISKERROR) && !disks.equals("iscsi")) {
+                throw new IllegalArgumentException("--faults diskerror fails an iSCSI LUN: it needs --disks iscsi");
+            }
             if (clients < 1) {
                 throw new IllegalArgumentException("--clients must be at least 1, not " + clients);
             }
@@ -109,6 +117,7 @@ final class ChaosRun implements AutoCloseable {
     private final List<Checker.Violation> stuck = new ArrayList<>();
     private final History history = new History();
     private ProcessCluster cluster;
+    private DemoIscsiTarget target;
     private boolean keepDir;
     private volatile boolean closed;
 
@@ -124,7 +133,14 @@ final class ChaosRun implements AutoCloseable {
     Outcome execute() throws Exception {
         List<Fault> applied = new ArrayList<>();
         Instant healedAt = null;
-        cluster = new ProcessCluster(dir, timeline, events);
+        if (options.disks().equals("iscsi")) {
+            target = DemoIscsiTarget.start(dir, 16L << 20);
+            timeline.now("chaos", "disks: " + target.describe());
+            cluster = new ProcessCluster(dir, timeline, events,
+                    new ProcessCluster.Setup(ProcessCluster.Naming.HOSTS, target.ownershipYaml(), "tcp"));
+        } else {
+            cluster = new ProcessCluster(dir, timeline, events);
+        }
         cluster.start(Demo.A);
         cluster.start(Demo.B);
         if (!await(() -> cluster.state(Demo.A).equals("NORMAL") && cluster.state(Demo.B).equals("NORMAL")
@@ -268,6 +284,17 @@ final class ChaosRun implements AutoCloseable {
                 case CLIENTDROP -> {
                     int i = Integer.parseInt(t) % transports.size();
                     timeline.now("chaos", "dropped " + transports.get(i).dropAll() + " connection(s) of c" + i);
+                }
+                case DISKERROR -> {
+                    int lun = t.equals(Demo.A) ? 1 : 2;
+                    target.failLun(lun, true);
+                    timeline.now("chaos", "LUN " + lun + " of " + t + " failing for " + f.holdMs() + " ms");
+                    try {
+                        sleep(f.holdMs());
+                    } finally {
+                        target.failLun(lun, false);
+                        timeline.now("chaos", "LUN " + lun + " of " + t + " back");
+                    }
                 }
             }
         } catch (UnderstudyException | IllegalStateException e) {
@@ -454,6 +481,9 @@ final class ChaosRun implements AutoCloseable {
         }
         if (cluster != null) {
             cluster.close();
+        }
+        if (target != null) {
+            target.close(); // after the nodes, which use its LUNs to the end
         }
         timelineOut.close();
         if (!keepDir) {

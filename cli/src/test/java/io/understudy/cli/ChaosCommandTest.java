@@ -30,10 +30,12 @@ import picocli.CommandLine;
 class ChaosCommandTest {
 
     private static final int FAULTS_PER_RUN = 3;
+    /** Every kind but the one that needs iSCSI disks (its own test below). */
+    private static final Set<Fault.Kind> FILE_DISK_KINDS = EnumSet.complementOf(EnumSet.of(Fault.Kind.DISKERROR));
 
     /** The first seed whose two runs' first three faults cover every kind. */
     static long seedCoveringEveryKind() {
-        List<Fault.Kind> all = List.of(Fault.Kind.values());
+        List<Fault.Kind> all = List.copyOf(FILE_DISK_KINDS);
         for (long s = 1; ; s++) {
             Set<Fault.Kind> seen = EnumSet.noneOf(Fault.Kind.class);
             for (long r = 0; r < 2; r++) {
@@ -76,10 +78,42 @@ class ChaosCommandTest {
             onSecondary += o.secondaryAcks();
             takeovers += o.takeovers();
         }
-        assertEquals(EnumSet.allOf(Fault.Kind.class), applied, out);
+        assertEquals(FILE_DISK_KINDS, applied, out);
         // Not a no-op: kill9, iamfailing and takeover each make the partner take over and serve on pDAF.
         assertTrue(takeovers >= 3, "takeovers published: " + takeovers + "\n" + out);
         assertTrue(onSecondary > 0, "no append was acknowledged on a partner's pDAF\n" + out);
+    }
+
+    @Test
+    void aCampaignOnIscsiDisksWithFailingLunsFindsNothing() throws Exception {
+        IscsiProcessTest.requireIscsi();
+        ChaosCommand cmd = new ChaosCommand();
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        cmd.out = new PrintStream(buf, true, StandardCharsets.UTF_8);
+        int rc;
+        try {
+            // Two kinds and two faults: the schedule's first round holds both, so a LUN fails in this run.
+            rc = new CommandLine(cmd).execute("--runs", "1", "--seed", "11", "--disks", "iscsi", "--faults", "diskerror,kill9",
+                    "--duration", "1ms", "--min-faults", "2", "--keep");
+        } finally {
+            System.out.print(buf.toString(StandardCharsets.UTF_8));
+        }
+        String out = buf.toString(StandardCharsets.UTF_8);
+        ChaosRun.Outcome o = cmd.outcomes.get(0);
+        try {
+            assertEquals(0, rc, out);
+            assertTrue(out.contains("chaos: runs=1 ok=1 violations=0"), out);
+            assertTrue(o.applied().stream().anyMatch(f -> f.kind() == Fault.Kind.DISKERROR), o.line());
+            assertTrue(o.result().acked() > 50, o.line());
+            String target = o.applied().stream().filter(f -> f.kind() == Fault.Kind.DISKERROR).findFirst().orElseThrow().target();
+            String log = Files.readString(o.dir().resolve(target + ".log"));
+            assertTrue(log.contains("stopped on a disk error") && log.contains("recovered after a disk error"),
+                    target + " saw the failing LUN and remounted its volume when it came back");
+        } finally {
+            try (Stream<Path> s = Files.walk(o.dir())) {
+                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
     }
 
     @Test
@@ -157,6 +191,8 @@ class ChaosCommandTest {
         System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
         try {
             assertEquals(2, new CommandLine(cmd).execute("--faults", "kill9,meteor"));
+            assertEquals(2, new CommandLine(new ChaosCommand()).execute("--faults", "diskerror"));
+            assertEquals(2, new CommandLine(new ChaosCommand()).execute("--disks", "tape"));
             assertEquals(2, new CommandLine(new ChaosCommand()).execute("--duration", "soon"));
             assertEquals(2, new CommandLine(new ChaosCommand()).execute("--clients", "0"));
         } finally {
@@ -166,6 +202,8 @@ class ChaosCommandTest {
         assertTrue(e.contains("unknown fault 'meteor'"), e);
         assertTrue(e.contains("--duration: 'soon' is not a duration"), e);
         assertTrue(e.contains("--clients must be at least 1"), e);
+        assertTrue(e.contains("--faults diskerror fails an iSCSI LUN: it needs --disks iscsi"), e);
+        assertTrue(e.contains("--disks must be file or iscsi, not 'tape'"), e);
         assertTrue(cmd.outcomes.isEmpty());
     }
 }

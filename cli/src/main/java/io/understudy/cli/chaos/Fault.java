@@ -32,7 +32,13 @@ public record Fault(Kind kind, String target, long delayMs, long holdMs) {
         /** Operator takeover of a node by its partner; giveback. */
         TAKEOVER,
         /** Close a client's connection under it. */
-        CLIENTDROP;
+        CLIENTDROP,
+        /**
+         * Fail a node's iSCSI LUN for 300-2000 ms (every write fails, as with a LUN taken offline), then bring it
+         * back; needs {@code --disks iscsi}. The node acknowledges nothing it could not write and remounts the
+         * volume when the LUN answers; nobody takes over (the partner cannot reach a failed shared LUN either).
+         */
+        DISKERROR;
 
         /** {@return the name used on the command line} */
         public String flag() {
@@ -109,6 +115,7 @@ public record Fault(Kind kind, String target, long delayMs, long holdMs) {
                 long hold = switch (k) {
                     case PAUSE -> 100 + random.nextInt(1400);
                     case CUT -> 300 + random.nextInt(1200);
+                    case DISKERROR -> 300 + random.nextInt(1700);
                     case KILL9, IAMFAILING -> random.nextInt(1000);
                     default -> 0;
                 };
