@@ -1,6 +1,5 @@
 package io.understudy.transport.ib;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,10 +8,7 @@ import io.understudy.api.Endpoint;
 import io.understudy.api.InetEndpoint;
 import io.understudy.api.spi.ProviderContext;
 import io.understudy.spi.transport.TransportProvider;
-import io.understudy.testkit.AbstractTransportTest;
 import java.net.InetAddress;
-import java.nio.ByteBuffer;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -25,7 +21,7 @@ import org.junit.jupiter.api.Test;
  * verbs are unavailable ({@code -Dunderstudy.ib.requireDevice=true} fails instead).
  */
 @Tag("rdma-device")
-class IbNativeTransportTest extends AbstractTransportTest {
+class IbNativeTransportTest extends AbstractIbTransportTest {
 
     private static final AtomicInteger NEXT = new AtomicInteger();
     private String address;
@@ -59,24 +55,5 @@ class IbNativeTransportTest extends AbstractTransportTest {
     void runsOnTheNativeVerbs() {
         assertEquals("native", ((IbTransportProvider) provider()).implementation());
         assertTrue(server().toString().contains("native verbs"), server().toString());
-    }
-
-    /** With a depth of 4, 300 frames one way: the sender waits for credit; with rnr_retry_count 0 an overrun would fail. */
-    @Test
-    void aSenderWaitsForCreditInsteadOfOverrunningTheReceiver() {
-        Pair p = connect(server().listen(DataAccessPort.DAFS));
-        int count = 300;
-        CompletableFuture<Void> sent = start(() -> {
-            for (int i = 0; i < count; i++) {
-                p.client().send(ByteBuffer.wrap(pattern(i, 1 + i % 700)));
-            }
-            return null;
-        });
-        for (int i = 0; i < count; i++) {
-            assertArrayEquals(pattern(i, 1 + i % 700), bytes(p.server().receive(patience())), "frame " + i);
-        }
-        sent.join();
-        exchange(p, 2);
-        assertTrue(p.client().isOpen() && p.server().isOpen(), "a queue pair failed: a send found no posted receive");
     }
 }
