@@ -23,11 +23,13 @@ final class DemoIscsiTarget implements AutoCloseable {
 
     static final String IQN = "iqn.2026-01.io.understudy.demo:disks";
 
+    private final String address;
     private final int port;
     private final Process tgtd;
     private final Path dir;
 
-    private DemoIscsiTarget(int port, Process tgtd, Path dir) {
+    private DemoIscsiTarget(String address, int port, Process tgtd, Path dir) {
+        this.address = address;
         this.port = port;
         this.tgtd = tgtd;
         this.dir = dir;
@@ -72,18 +74,38 @@ final class DemoIscsiTarget implements AutoCloseable {
      * @throws IOException if tgtd cannot be started or configured
      */
     static DemoIscsiTarget start(Path dir, long bytes) throws IOException {
+        return start(dir, bytes, "127.0.0.1", ProcessBuilder::new);
+    }
+
+    /**
+     * Starts tgtd with its portal on {@code address}, launched through {@code launcher} (the namespace tests run
+     * it in a host's network namespace; its management socket is a file, so tgtadm reaches it from anywhere).
+     *
+     * @param dir      where the backing files and tgtd's log go
+     * @param bytes    the size of each LUN
+     * @param address  the portal's IPv4 address (127.0.0.1, or the storage host's address in its namespace)
+     * @param launcher makes the process builder for a command
+     * @return the running target
+     * @throws IOException if tgtd cannot be started or configured
+     */
+    static DemoIscsiTarget start(Path dir, long bytes, String address,
+            java.util.function.Function<List<String>, ProcessBuilder> launcher) throws IOException {
+        boolean loopback = address.equals("127.0.0.1");
         IOException last = null;
         for (int attempt = 0; attempt < 5; attempt++) {
             int port = 20000 + ThreadLocalRandom.current().nextInt(10000);
-            try (ServerSocket probe = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
-                probe.close();
-            } catch (IOException e) {
-                last = e;
-                continue;
+            if (loopback) {
+                try (ServerSocket probe = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+                    probe.close();
+                } catch (IOException e) {
+                    last = e;
+                    continue;
+                }
             }
-            Process p = new ProcessBuilder(which("tgtd").toString(), "-f", "-C", Integer.toString(port), "--iscsi", "portal=127.0.0.1:" + port)
+            Process p = launcher.apply(List.of(which("tgtd").toString(), "-f", "-C", Integer.toString(port), "--iscsi",
+                            "portal=" + address + ":" + port))
                     .redirectErrorStream(true).redirectOutput(dir.resolve("tgtd.log").toFile()).start();
-            DemoIscsiTarget t = new DemoIscsiTarget(port, p, dir);
+            DemoIscsiTarget t = new DemoIscsiTarget(address, port, p, dir);
             if (t.awaitUp()) {
                 try {
                     t.configure(dir, bytes);
@@ -94,7 +116,7 @@ final class DemoIscsiTarget implements AutoCloseable {
                 }
             }
             t.close();
-            last = new IOException("tgtd did not come up on 127.0.0.1:" + port + "; see " + dir.resolve("tgtd.log"));
+            last = new IOException("tgtd did not come up on " + address + ":" + port + "; see " + dir.resolve("tgtd.log"));
         }
         throw last;
     }
@@ -103,6 +125,9 @@ final class DemoIscsiTarget implements AutoCloseable {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
         while (System.nanoTime() < deadline && tgtd.isAlive()) {
             if (admin("--op", "show", "--mode", "target").startsWith("0:")) {
+                if (!address.equals("127.0.0.1")) {
+                    return true; // in another namespace: its management socket answering is what can be seen from here
+                }
                 try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
                     return true;
                 } catch (IOException e) {
@@ -180,12 +205,12 @@ final class DemoIscsiTarget implements AutoCloseable {
                 ownership:
                   provider: iscsi
                   options:
-                    iscsi.disks: "filera-vol0=iscsi://127.0.0.1:%d/%s/1,filerb-vol0=iscsi://127.0.0.1:%d/%s/2"
-                """.formatted(port, IQN, port, IQN);
+                    iscsi.disks: "filera-vol0=iscsi://%s:%d/%s/1,filerb-vol0=iscsi://%s:%d/%s/2"
+                """.formatted(address, port, IQN, address, port, IQN);
     }
 
     String describe() {
-        return "tgtd on 127.0.0.1:" + port + ", target " + IQN + ", LUN 1 filera-vol0, LUN 2 filerb-vol0";
+        return "tgtd on " + address + ":" + port + ", target " + IQN + ", LUN 1 filera-vol0, LUN 2 filerb-vol0";
     }
 
     @Override

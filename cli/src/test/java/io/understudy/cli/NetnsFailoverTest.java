@@ -145,6 +145,41 @@ class NetnsFailoverTest {
         }
     }
 
+    /**
+     * A disk error across namespaces: the disks are LUNs of a tgtd on the storage host (the DNS namespace),
+     * reached over the data network. FilerA's LUN fails under the client's writes and comes back: FilerA stops
+     * the volume's journal, acknowledges nothing it could not write, nobody takes over, and FilerA remounts the
+     * volume when the LUN answers; every acknowledged write reads back and the client saw no error.
+     */
+    @Test
+    void aFailingLunOfFilerALosesNothingAndNobodyTakesOver(@TempDir Path dir) throws Exception {
+        IscsiProcessTest.requireIscsi();
+        try (NetnsPair p = new NetnsPair(dir, false, true, "client1")) {
+            NetnsPair.RemoteClient c = p.startPairWithClientOfA("client1");
+            Path logA = dir.resolve(Demo.A + ".log");
+            p.storage.failLun(1, true);
+            p.timeline.now("inject", "LUN 1 (filera-vol0) failing");
+            await(() -> read(logA).contains("stopped on a disk error"), "FilerA stopped the volume's journal on the disk error");
+            p.storage.failLun(1, false);
+            java.time.Instant back = java.time.Instant.now();
+            p.timeline.now("inject", "LUN 1 (filera-vol0) back");
+            await(() -> c.acksAfter(back) >= 20, "the client writes again, through FilerA");
+            assertTrue(read(logA).contains("recovered after a disk error"), "FilerA remounted the volume");
+            assertEquals("NORMAL", p.cluster.state(Demo.A), "FilerA serves its volume itself");
+            assertEquals("NORMAL", p.cluster.state(Demo.B), "no takeover: the partner cannot reach a failed shared LUN either");
+            assertTrue(p.eventsOf(Demo.B).stream().noneMatch(e -> e.startsWith("SECONDARY_PORT_ACTIVATED")), p.eventsOf(Demo.B).toString());
+            assertNothingLost(c);
+        }
+    }
+
+    private static String read(Path p) {
+        try {
+            return java.nio.file.Files.exists(p) ? java.nio.file.Files.readString(p) : "";
+        } catch (java.io.IOException e) {
+            return "";
+        }
+    }
+
     static void assertNothingLost(NetnsPair.RemoteClient c) {
         String v = c.stopAndVerify();
         assertEquals("verified " + c.acked.size() + " lost 0", v, "every acknowledged write reads back");

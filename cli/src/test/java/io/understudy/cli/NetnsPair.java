@@ -44,6 +44,8 @@ final class NetnsPair implements AutoCloseable {
     final ProcessCluster cluster;
     final List<RemoteClient> clients = new ArrayList<>();
     NetnsDnsmasq dns;
+    /** With iSCSI disks: the tgtd in the DNS namespace (the storage host here) whose LUNs the nodes use; else null. */
+    DemoIscsiTarget storage;
 
     /**
      * @param dir      the working directory (config, hosts file, disks, logs)
@@ -51,6 +53,17 @@ final class NetnsPair implements AutoCloseable {
      * @param clients  client host names
      */
     NetnsPair(Path dir, boolean withDns, String... clients) throws IOException {
+        this(dir, withDns, false, clients);
+    }
+
+    /**
+     * @param dir      the working directory (config, hosts file, disks, logs)
+     * @param withDns  whether clients resolve through a dnsmasq in the DNS namespace first ({@code [dns, hosts]})
+     * @param iscsi    whether the disks are LUNs of a tgtd in the DNS namespace, reached over the data network
+     *                 ({@link #storage}), instead of files
+     * @param clients  client host names
+     */
+    NetnsPair(Path dir, boolean withDns, boolean iscsi, String... clients) throws IOException {
         this.dir = dir;
         this.timeline = new Timeline(Instant.now(), System.out);
         this.net = Netns.start(Netns.Topology.pair(clients));
@@ -71,6 +84,18 @@ final class NetnsPair implements AutoCloseable {
                 naming = "  resolvers: [dns, hosts]\n  options:\n    hosts.file: " + hosts + "\n    dns.servers: \"" + dns.server()
                         + "\"\n    dns.timeout: 500ms";
                 timeline.now("netns", "dnsmasq serves the names on " + dns.server() + " in " + net.namespace(Netns.DNS));
+            }
+            String ownership = """
+                    ownership:
+                      provider: file
+                      options:
+                        file.directory: %s
+                        file.create: "filera-vol0:16MiB,filerb-vol0:16MiB"
+                    """.formatted(dir.resolve("disks"));
+            if (iscsi) {
+                storage = DemoIscsiTarget.start(dir, 16L << 20, net.dataAddress(Netns.DNS), cmd -> net.command(Netns.DNS, cmd));
+                ownership = storage.ownershipYaml();
+                timeline.now("netns", "disks: " + storage.describe() + " in " + net.namespace(Netns.DNS));
             }
             ProcessCluster.writeKey(dir);
             Path config = dir.resolve("understudy.yaml");
@@ -101,11 +126,7 @@ final class NetnsPair implements AutoCloseable {
                       ports: {DAFS: %d, pDAF: %d}
                       connectTimeout: 1s
                       requestTimeout: 1s
-                    ownership:
-                      provider: file
-                      options:
-                        file.directory: %s
-                        file.create: "filera-vol0:16MiB,filerb-vol0:16MiB"
+                    %s
                     client:
                       server: FilerA
                       primaryRetries: 2
@@ -113,7 +134,7 @@ final class NetnsPair implements AutoCloseable {
                       maxBackoff: 200ms
                       failoverBudget: 30s
                     """.formatted(a, net.interconnectAddress("FilerA"), b, net.interconnectAddress("FilerB"), naming, DAFS, PDAF,
-                    dir.resolve("disks")));
+                    ownership.strip()));
             timeline.now("netns", "topology " + net.prefix() + ": data " + net.dataNetwork() + ", interconnect "
                     + net.interconnectNetwork() + ", hosts " + net.hosts());
             this.cluster = new ProcessCluster(dir, timeline, events, config, (node, command) -> net.command(node, lean(command)));
@@ -313,6 +334,9 @@ final class NetnsPair implements AutoCloseable {
         }
         if (dns != null) {
             dns.close();
+        }
+        if (storage != null) {
+            storage.close(); // after the nodes, which use its LUNs to the end
         }
         net.close();
     }
