@@ -112,7 +112,11 @@ public final class IbTransportProvider extends TransportProvider {
         Duration cap = context.option(IbOptions.CONNECT_TIMEOUT);
         check(!cap.isNegative() && !cap.isZero(), IbOptions.CONNECT_TIMEOUT.name(), cap, "a positive duration such as 30s");
         String bind = context.option(IbOptions.BIND_ADDRESS);
+        IbOptions.Fabric fabric = context.option(IbOptions.FABRIC);
         Choice c = choose(effective);
+        if (c.verbs == SoftwareVerbs.SHARED && fabric == IbOptions.Fabric.TCP) {
+            c = new Choice(new TcpVerbs(), c.availability);
+        }
         if (c.verbs == null) {
             throw new UnderstudyException(ErrorCode.PROVIDER_UNAVAILABLE, "the ib transport cannot run here: " + c.availability);
         }
