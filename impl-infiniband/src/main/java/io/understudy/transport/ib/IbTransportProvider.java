@@ -43,17 +43,23 @@ public final class IbTransportProvider extends TransportProvider {
     /** The priority, {@value}: below {@code tcp} (5), so InfiniBand is used when selected by id. */
     public static final int PRIORITY = 4;
 
-    private final IbOptions.Software policy;
+    private final Supplier<IbOptions.Software> policy;
     private final Supplier<Availability> nativeAvailability;
 
-    /** Creates the provider; does no I/O (the native probe runs on first use). */
+    /**
+     * Creates the provider; does no I/O (the native probe runs on first use). Its software policy is the system
+     * property {@value IbOptions#SOFTWARE_PROPERTY}, read at each call, so a process that sets it after the
+     * registry loaded (as {@code understudy demo --transport ib} does) is followed.
+     */
     public IbTransportProvider() {
-        this(IbOptions.Software.fromSystemProperty(), () -> NativeVerbs.probe().availability());
+        this.policy = IbOptions.Software::fromSystemProperty;
+        this.nativeAvailability = () -> NativeVerbs.probe().availability();
     }
 
     /** For tests: a given software policy and native probe. */
     IbTransportProvider(IbOptions.Software policy, Supplier<Availability> nativeAvailability) {
-        this.policy = Objects.requireNonNull(policy, "policy");
+        Objects.requireNonNull(policy, "policy");
+        this.policy = () -> policy;
         this.nativeAvailability = Objects.requireNonNull(nativeAvailability, "nativeAvailability");
     }
 
@@ -73,12 +79,12 @@ public final class IbTransportProvider extends TransportProvider {
      */
     @Override
     public Availability availability() {
-        return choose(policy).availability;
+        return choose(policy.get()).availability;
     }
 
     /** {@return which verbs an opened transport runs on: {@code native}, {@code software} or {@code none}} */
     public String implementation() {
-        Choice c = choose(policy);
+        Choice c = choose(policy.get());
         return c.verbs == null ? "none" : c.verbs.implementation();
     }
 
@@ -101,7 +107,7 @@ public final class IbTransportProvider extends TransportProvider {
         Objects.requireNonNull(context, "context");
         IbOptions.Software asked = context.option(IbOptions.SOFTWARE);
         // An unset option carries the system property's value; this provider's own policy then decides.
-        IbOptions.Software effective = asked == IbOptions.SOFTWARE.defaultValue() ? policy : asked;
+        IbOptions.Software effective = asked == IbOptions.SOFTWARE.defaultValue() ? policy.get() : asked;
         int maxFrame = context.option(IbOptions.MAX_FRAME_SIZE);
         check(maxFrame >= 0 && maxFrame <= IbOptions.LIMIT_MAX_FRAME_SIZE, IbOptions.MAX_FRAME_SIZE.name(), maxFrame,
                 "0 to " + IbOptions.LIMIT_MAX_FRAME_SIZE);
@@ -113,6 +119,9 @@ public final class IbTransportProvider extends TransportProvider {
         check(!cap.isNegative() && !cap.isZero(), IbOptions.CONNECT_TIMEOUT.name(), cap, "a positive duration such as 30s");
         String bind = context.option(IbOptions.BIND_ADDRESS);
         IbOptions.Fabric fabric = context.option(IbOptions.FABRIC);
+        if (fabric == IbOptions.Fabric.TCP && bind.equals(IbOptions.DEFAULT_BIND_ADDRESS)) {
+            bind = "127.0.0.1"; // unset: the default GID means nothing to the tcp fabric
+        }
         Choice c = choose(effective);
         if (c.verbs == SoftwareVerbs.SHARED && fabric == IbOptions.Fabric.TCP) {
             c = new Choice(new TcpVerbs(), c.availability);
