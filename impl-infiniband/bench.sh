@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The ib transport benchmark (the software verbs allowed by -Dunderstudy.ib.software=true): builds impl-infiniband and its test classes, then runs
+# The ib transport benchmark (the software verbs allowed by -Dunderstudy.ib.software=true; jvm and tcp fabrics): builds impl-infiniband and its test classes, then runs
 # io.understudy.transport.ib.bench.IbBenchmark [roundTrips] [streamFrames] from the repository root.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -79,8 +79,9 @@ final class Demo implements AutoCloseable {
      * @param naming    the clients' name service: a hosts file (default) or DNS (a private dnsmasq)
      * @param disks     {@code file} (file-backed disks in the demo's directory, default) or {@code iscsi} (LUNs
      *                  of a private tgtd: sector S and SCSI-3 persistent reservations on a real target)
-     * @param transport the data-access transport: {@code tcp} (default) or {@code vi} (the VI emulation over
-     *                  shared memory; DAFS and pDAF are discriminators)
+     * @param transport the data-access transport: {@code tcp} (default), {@code vi} (the VI emulation over
+     *                  shared memory; DAFS and pDAF are discriminators) or {@code ib} (the InfiniBand transport on
+     *                  its software verbs over the tcp fabric; DAFS and pDAF are RDMA CM port numbers)
      */
     record Options(ProcessCluster.Naming naming, String disks, String transport) {
         /** Validates the choices. */
@@ -88,8 +89,8 @@ final class Demo implements AutoCloseable {
             if (!disks.equals("file") && !disks.equals("iscsi")) {
                 throw new IllegalArgumentException("--disks must be file or iscsi, not " + disks);
             }
-            if (!transport.equals("tcp") && !transport.equals("vi")) {
-                throw new IllegalArgumentException("--transport must be tcp or vi, not " + transport);
+            if (!transport.equals("tcp") && !transport.equals("vi") && !transport.equals("ib")) {
+                throw new IllegalArgumentException("--transport must be tcp, vi or ib, not " + transport);
             }
         }
 
@@ -124,6 +125,19 @@ final class Demo implements AutoCloseable {
             ownership = target.ownershipYaml();
             what = "iSCSI disks (" + target.describe() + "), sector S and SCSI-3 persistent reservations on the target";
         }
+        if (options.transport().equals("ib")) {
+            // The clients run in this process: allow the ib provider's software verbs here too (as the nodes'
+            // command lines do), and put the property back when the demo closes.
+            String before = System.getProperty("understudy.ib.software");
+            System.setProperty("understudy.ib.software", "true");
+            closeables.add(() -> {
+                if (before == null) {
+                    System.clearProperty("understudy.ib.software");
+                } else {
+                    System.setProperty("understudy.ib.software", before);
+                }
+            });
+        }
         cluster = new ProcessCluster(dir, timeline, events,
                 new ProcessCluster.Setup(options.naming(), ownership, options.transport()));
         closeables.add(cluster);
@@ -132,7 +146,11 @@ final class Demo implements AutoCloseable {
 
         timeline.banner("Two filers as separate processes on loopback: "
                 + (options.naming() == ProcessCluster.Naming.DNS ? "DNS (dnsmasq)" : "hosts file") + ", "
-                + (options.transport().equals("vi") ? "VI over shared memory (DAFS and pDAF are discriminators)" : "TCP")
+                + switch (options.transport()) {
+                    case "vi" -> "VI over shared memory (DAFS and pDAF are discriminators)";
+                    case "ib" -> "InfiniBand software verbs over the tcp fabric (DAFS and pDAF are RDMA CM ports)";
+                    default -> "TCP";
+                }
                 + ", " + what);
         cluster.start(A);
         cluster.start(B);

@@ -20,8 +20,8 @@ final class DemoCommand implements Callable<Integer> {
             + " the default) or iscsi (two LUNs of a private tgtd on 127.0.0.1; needs tgt, libiscsi7 and root).")
     String disks;
 
-    @Option(names = "--transport", defaultValue = "tcp", paramLabel = "tcp|vi",
-            description = "The data-access transport: tcp (default) or vi (the VI emulation over shared memory; clients connect to discriminator pDAF on the partner).")
+    @Option(names = "--transport", defaultValue = "tcp", paramLabel = "tcp|vi|ib",
+            description = "The data-access transport: tcp (default), vi (the VI emulation over shared memory; clients connect to discriminator pDAF on the partner) or ib (InfiniBand software verbs over the tcp fabric between the processes; clients connect to RDMA CM port pDAF on the partner).")
     String transport;
 
     @Override
@@ -40,8 +40,8 @@ final class DemoCommand implements Callable<Integer> {
             return 2;
         }
         Demo.Result r;
-        if (!transport.equals("tcp") && !transport.equals("vi")) {
-            System.err.println("demo: --transport must be tcp or vi, not '" + transport + "'");
+        if (!transport.equals("tcp") && !transport.equals("vi") && !transport.equals("ib")) {
+            System.err.println("demo: --transport must be tcp, vi or ib, not '" + transport + "'");
             return 2;
         }
         try (Demo demo = new Demo(System.out, keep, new Demo.Options(mode, disks, transport))) {

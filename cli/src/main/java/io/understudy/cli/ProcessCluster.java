@@ -199,7 +199,7 @@ final class ProcessCluster implements AutoCloseable {
                 transport:
                   provider: %s
                   ports: {DAFS: %d, pDAF: %d}
-                  options: {vi.directory: %s}
+                  options: {%s}
                 %s
                 client:
                   server: FilerA
@@ -208,8 +208,16 @@ final class ProcessCluster implements AutoCloseable {
                   maxBackoff: 200ms
                   failoverBudget: 30s
                 """.formatted(ports[2], diskNames("filera", ", "), ports[3], diskNames("filerb", ", "), namingConfig(hosts, ports[1]), setup.transport(), ports[0], ports[1],
-                        dir.resolve("vi-fabric"), ownershipSection().strip()));
+                        transportOptions(), ownershipSection().strip()));
         return config;
+    }
+
+    /** The transport's options: the VI fabric's directory, or the ib software verbs on the tcp fabric. */
+    private String transportOptions() {
+        if (setup.transport().equals("ib")) {
+            return "ib.software: true, ib.fabric: tcp";
+        }
+        return "vi.directory: " + dir.resolve("vi-fabric");
     }
 
     private String ownershipSection() {
@@ -282,7 +290,8 @@ final class ProcessCluster implements AutoCloseable {
     /** Starts (or restarts) a node process. */
     void start(String name) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = launcher.builder(name, List.of(java, "--enable-native-access=ALL-UNNAMED", "-cp",
+        ProcessBuilder pb = launcher.builder(name, List.of(java, "--enable-native-access=ALL-UNNAMED",
+                "-Dunderstudy.ib.software=" + (setup.transport().equals("ib") ? "true" : "false"), "-cp",
                 System.getProperty("java.class.path"), Main.class.getName(), "node", "--config",
                 config().toString(), "--name", name)).redirectErrorStream(true);
         Process p = pb.start();

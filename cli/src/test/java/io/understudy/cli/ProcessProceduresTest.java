@@ -16,6 +16,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -67,18 +69,23 @@ class ProcessProceduresTest {
                 "CONNECTED_SECONDARY FilerB-failover 127.0.0.11 on pDAF", "RETURNED_TO_PRIMARY FilerB 127.0.0.12 on DAFS");
     }
 
-    /** The same demo with the data-access ports on the VI transport: the client connects to discriminator pDAF. */
-    @Test
-    void theDemoRunsOverTheViTransport() throws Exception {
+    /**
+     * The same demo with the data-access ports on the VI transport (the client connects to discriminator pDAF)
+     * and on the ib transport's software verbs over the tcp fabric (RDMA CM port pDAF on the partner).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"vi", "ib"})
+    void theDemoRunsOverTheViAndIbTransports(String transport) throws Exception {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         PrintStream out = new PrintStream(buf, true, StandardCharsets.UTF_8);
         Demo.Result r;
-        try (Demo demo = new Demo(out, false, new Demo.Options(ProcessCluster.Naming.HOSTS, "file", "vi"))) {
+        try (Demo demo = new Demo(out, false, new Demo.Options(ProcessCluster.Naming.HOSTS, "file", transport))) {
             r = demo.run();
         } finally {
             System.out.print(buf.toString(StandardCharsets.UTF_8));
         }
-        assertTrue(buf.toString(StandardCharsets.UTF_8).contains("VI over shared memory"), "the demo did not run over vi");
+        String banner = transport.equals("vi") ? "VI over shared memory" : "InfiniBand software verbs over the tcp fabric";
+        assertTrue(buf.toString(StandardCharsets.UTF_8).contains(banner), "the demo did not run over " + transport);
         assertTrue(r.acked() > 100, r.summary());
         assertEquals(r.acked(), r.verified(), r.summary());
         assertEquals(0, r.lost(), r.summary());

@@ -71,6 +71,31 @@ public final class IbOptions {
     public static final Option<Software> SOFTWARE = new Option<>("ib.software", Software.fromSystemProperty(), Software::parse,
             "which verbs run: false (native only), true (software only) or auto (software when native is unavailable)");
 
+    /** Which software fabric the software verbs run on. */
+    public enum Fabric {
+        /** Within this JVM: transports of one process reach each other (GIDs and IP addresses). The default. */
+        JVM,
+        /** Over TCP between processes: one TCP connection per queue pair; IP addresses only. */
+        TCP;
+
+        static Fabric parse(String text) {
+            String t = text == null ? "" : text.trim().toLowerCase(Locale.ROOT);
+            return switch (t) {
+                case "jvm", "" -> JVM;
+                case "tcp" -> TCP;
+                default -> throw new IllegalArgumentException("expected jvm or tcp, got '" + text + "'");
+            };
+        }
+    }
+
+    /**
+     * The fabric of the software verbs: {@code jvm} (within one process, the default) or {@code tcp} (between
+     * processes, one TCP connection per queue pair; {@link #BIND_ADDRESS} must then be an IP address and RDMA CM
+     * port {@code n} is TCP port {@code n}). Ignored by the native verbs.
+     */
+    public static final Option<Fabric> FABRIC = new Option<>("ib.fabric", Fabric.JVM, Fabric::parse,
+            "the software verbs' fabric: jvm (within one process) or tcp (between processes; IP addresses only)");
+
     /**
      * The local address listeners bind to: a GID in eight-group form (reached by {@code IbEndpoint}) or an
      * IP address (reached by {@code InetEndpoint}, as the RDMA CM resolves IPoIB addresses). Default

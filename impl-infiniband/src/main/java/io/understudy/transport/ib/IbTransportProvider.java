@@ -43,13 +43,17 @@ public final class IbTransportProvider extends TransportProvider {
     /** The priority, {@value}: below {@code tcp} (5), so InfiniBand is used when selected by id. */
     public static final int PRIORITY = 4;
 
-    private final IbOptions.Software policy;
+    private final Supplier<IbOptions.Software> policy;
     private final Supplier<Availability> nativeAvailability;
     private final Supplier<Verbs> nativeVerbs;
 
-    /** Creates the provider; does no I/O (the native probe runs on first use). */
+    /**
+     * Creates the provider; does no I/O (the native probe runs on first use). Its software policy is the system
+     * property {@value IbOptions#SOFTWARE_PROPERTY}, read at each call, so a process that sets it after the
+     * registry loaded (as {@code understudy demo --transport ib} does) is followed.
+     */
     public IbTransportProvider() {
-        this(IbOptions.Software.fromSystemProperty(), () -> NativeVerbs.probe().availability(), () -> NativeVerbs.probe().verbs());
+        this(IbOptions.Software::fromSystemProperty, () -> NativeVerbs.probe().availability(), () -> NativeVerbs.probe().verbs());
     }
 
     /** For tests: a given software policy and native probe (no native verbs to run). */
@@ -59,9 +63,18 @@ public final class IbTransportProvider extends TransportProvider {
 
     /** For tests: a given software policy, native probe and native verbs. */
     IbTransportProvider(IbOptions.Software policy, Supplier<Availability> nativeAvailability, Supplier<Verbs> nativeVerbs) {
-        this.policy = Objects.requireNonNull(policy, "policy");
+        this(constant(Objects.requireNonNull(policy, "policy")), nativeAvailability, nativeVerbs);
+    }
+
+    private IbTransportProvider(Supplier<IbOptions.Software> policy, Supplier<Availability> nativeAvailability,
+            Supplier<Verbs> nativeVerbs) {
+        this.policy = policy;
         this.nativeAvailability = Objects.requireNonNull(nativeAvailability, "nativeAvailability");
         this.nativeVerbs = Objects.requireNonNull(nativeVerbs, "nativeVerbs");
+    }
+
+    private static Supplier<IbOptions.Software> constant(IbOptions.Software policy) {
+        return () -> policy;
     }
 
     @Override
@@ -80,12 +93,12 @@ public final class IbTransportProvider extends TransportProvider {
      */
     @Override
     public Availability availability() {
-        return choose(policy).availability;
+        return choose(policy.get()).availability;
     }
 
     /** {@return which verbs an opened transport runs on: {@code native}, {@code software} or {@code none}} */
     public String implementation() {
-        Choice c = choose(policy);
+        Choice c = choose(policy.get());
         return c.verbs == null ? "none" : c.verbs.implementation();
     }
 
@@ -108,7 +121,7 @@ public final class IbTransportProvider extends TransportProvider {
         Objects.requireNonNull(context, "context");
         IbOptions.Software asked = context.option(IbOptions.SOFTWARE);
         // An unset option carries the system property's value; this provider's own policy then decides.
-        IbOptions.Software effective = asked == IbOptions.SOFTWARE.defaultValue() ? policy : asked;
+        IbOptions.Software effective = asked == IbOptions.SOFTWARE.defaultValue() ? policy.get() : asked;
         int maxFrame = context.option(IbOptions.MAX_FRAME_SIZE);
         check(maxFrame >= 0 && maxFrame <= IbOptions.LIMIT_MAX_FRAME_SIZE, IbOptions.MAX_FRAME_SIZE.name(), maxFrame,
                 "0 to " + IbOptions.LIMIT_MAX_FRAME_SIZE);
@@ -119,7 +132,14 @@ public final class IbTransportProvider extends TransportProvider {
         Duration cap = context.option(IbOptions.CONNECT_TIMEOUT);
         check(!cap.isNegative() && !cap.isZero(), IbOptions.CONNECT_TIMEOUT.name(), cap, "a positive duration such as 30s");
         String bind = context.option(IbOptions.BIND_ADDRESS);
+        IbOptions.Fabric fabric = context.option(IbOptions.FABRIC);
+        if (fabric == IbOptions.Fabric.TCP && bind.equals(IbOptions.DEFAULT_BIND_ADDRESS)) {
+            bind = "127.0.0.1"; // unset: the default GID means nothing to the tcp fabric
+        }
         Choice c = choose(effective);
+        if (c.verbs == SoftwareVerbs.SHARED && fabric == IbOptions.Fabric.TCP) {
+            c = new Choice(new TcpVerbs(), c.availability);
+        }
         if (c.verbs == null) {
             throw new UnderstudyException(ErrorCode.PROVIDER_UNAVAILABLE, "the ib transport cannot run here: " + c.availability);
         }

@@ -42,7 +42,7 @@ public final class IbBenchmark {
         String gid = "fe80:0000:0000:0000:0000:0000:0000:0b01";
         ProviderContext ib = ProviderContext.builder().portNumber(DataAccessPort.DAFS, 4100).setting("ib.software", "true")
                 .setting("ib.bindAddress", gid).build();
-        run("ib (software verbs)", reg.select("ib", null), ib, new IbEndpoint(gid), trips, frames);
+        run("ib (software, jvm fabric)", reg.select("ib", null), ib, new IbEndpoint(gid), trips, frames);
         Path dir = Files.createTempDirectory("understudy-ib-bench-");
         try {
             ProviderContext vi = ProviderContext.builder().setting("vi.directory", dir.toString()).setting("vi.bindAddress", "bench/nic0").build();
@@ -54,6 +54,13 @@ public final class IbBenchmark {
                 }
             }
         }
+        int ibPort;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            ibPort = s.getLocalPort();
+        }
+        ProviderContext ibTcp = ProviderContext.builder().portNumber(DataAccessPort.DAFS, ibPort).setting("ib.software", "true")
+                .setting("ib.fabric", "tcp").setting("ib.bindAddress", "127.0.0.1").build();
+        run("ib (software, tcp fabric)", reg.select("ib", null), ibTcp, InetEndpoint.of(InetAddress.getLoopbackAddress()), trips, frames);
         int port;
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             port = s.getLocalPort();
