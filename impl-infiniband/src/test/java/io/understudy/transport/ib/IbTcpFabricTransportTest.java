@@ -12,7 +12,6 @@ import io.understudy.api.UnderstudyException;
 import io.understudy.api.spi.ProviderContext;
 import io.understudy.spi.transport.Transport;
 import io.understudy.spi.transport.TransportProvider;
-import io.understudy.testkit.AbstractTransportTest;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -21,7 +20,7 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 /** The conformance suite on the software verbs over the tcp fabric (loopback), small buffers, shallow receive queue. */
-class IbTcpFabricTransportTest extends AbstractTransportTest {
+class IbTcpFabricTransportTest extends AbstractIbTransportTest {
 
     static int freePort() {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
