@@ -55,11 +55,14 @@ class HistoryTest {
         List<Fault.Kind> all = List.of(Fault.Kind.values());
         List<Fault> a = Fault.schedule(new Random(12345), all, List.of("FilerA", "FilerB"), 4, 12);
         assertEquals(a, Fault.schedule(new Random(12345), all, List.of("FilerA", "FilerB"), 4, 12));
-        assertEquals(Set6.of(a.subList(0, 6)), Set6.of(all));
+        assertEquals(KindSet.of(a.subList(0, all.size())), KindSet.of(all), "the first round holds every kind once");
         for (Fault f : a) {
             assertTrue(f.delayMs() >= 200 && f.delayMs() < 1000, f.toString());
             if (f.kind() == Fault.Kind.PAUSE) {
                 assertTrue(f.holdMs() >= 100 && f.holdMs() < 1500, f.toString());
+            }
+            if (f.kind() == Fault.Kind.DISKERROR) {
+                assertTrue(f.holdMs() >= 300 && f.holdMs() < 2000, f.toString());
             }
             if (f.kind() == Fault.Kind.CLIENTDROP) {
                 assertTrue(Integer.parseInt(f.target()) < 4, f.toString());
@@ -133,7 +136,7 @@ class HistoryTest {
     }
 
     /** Set of kinds, for comparing a schedule's first round with the enabled kinds. */
-    private static final class Set6 {
+    private static final class KindSet {
         static java.util.Set<Fault.Kind> of(List<?> items) {
             java.util.Set<Fault.Kind> s = java.util.EnumSet.noneOf(Fault.Kind.class);
             for (Object o : items) {
