@@ -44,10 +44,7 @@ class IscsiDiskErrorProcessTest {
         Timeline t = new Timeline(Instant.now(), System.out);
         try (DemoIscsiTarget target = DemoIscsiTarget.start(dir, 16L << 20);
              ProcessCluster c = new ProcessCluster(dir, t, ev, new ProcessCluster.Setup(ProcessCluster.Naming.HOSTS, target.ownershipYaml(), "tcp"))) {
-            c.start(Demo.A);
-            c.start(Demo.B);
-            await(() -> c.state(Demo.A).equals("NORMAL") && c.state(Demo.B).equals("NORMAL"), "both NORMAL");
-            await(() -> c.partnerHeard(Demo.A) && c.partnerHeard(Demo.B), "both nodes hear each other");
+            IscsiProcessTest.startPair(c);
 
             try (Transport transport = c.deployment().clientTransport();
                  FailoverClient client = c.deployment().client(ServerName.of(Demo.A), transport).build()) {

@@ -38,10 +38,7 @@ class IscsiProcessTest {
         Timeline t = new Timeline(Instant.now(), System.out);
         try (DemoIscsiTarget target = DemoIscsiTarget.start(dir, 16L << 20);
              ProcessCluster c = new ProcessCluster(dir, t, ev, new ProcessCluster.Setup(ProcessCluster.Naming.HOSTS, target.ownershipYaml(), "tcp"))) {
-            c.start(Demo.A);
-            c.start(Demo.B);
-            await(() -> c.state(Demo.A).equals("NORMAL") && c.state(Demo.B).equals("NORMAL"), "both NORMAL");
-            await(() -> c.partnerHeard(Demo.A) && c.partnerHeard(Demo.B), "both nodes hear each other");
+            startPair(c);
             assertPair(c, "filera-vol0", "<A,A>");
             assertPair(c, "filerb-vol0", "<B,B>");
             assertEquals("FilerA", sectorSOwner(target.backingFile(1)));
@@ -60,6 +57,14 @@ class IscsiProcessTest {
             assertTrue(ev.stream().anyMatch(e -> e.startsWith("FilerB DISK_RELEASED filera-vol0 <U,U>")),
                     "giveback released the disk to <U,U> on the LUN: " + ev);
         }
+    }
+
+    /** Starts FilerA and FilerB and waits until both are NORMAL and hear each other. */
+    static void startPair(ProcessCluster c) throws Exception {
+        c.start(Demo.A);
+        c.start(Demo.B);
+        await(() -> c.state(Demo.A).equals("NORMAL") && c.state(Demo.B).equals("NORMAL"), "both NORMAL");
+        await(() -> c.partnerHeard(Demo.A) && c.partnerHeard(Demo.B), "both nodes hear each other");
     }
 
     /** Skips the test without tgt, libiscsi7 or root, saying which; under {@code CI=true} fails instead. */
