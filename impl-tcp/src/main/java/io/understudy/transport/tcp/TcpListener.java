@@ -196,10 +196,12 @@ final class TcpListener implements Listener {
             // Out of the handshaking set before it can be accepted: close() closes what is in that set, and
             // must never close a connection accept() has already handed out (it checks `closed` below).
             handshaking.remove(channel);
-            ready.add(new Handshaken(channel, peer, s));
+            Handshaken h = new Handshaken(channel, peer, s);
+            ready.add(h);
             queued = true;
-            if (closed) {
-                // close() may have drained the queue before this one arrived.
+            if (closed && ready.remove(h)) {
+                // close() drained the queue before this one arrived, and no accept() took it: ours to close.
+                // If the remove fails, accept() (or close()) already took it, and it is no longer ours.
                 TcpTransport.closeQuietly(channel);
             }
         } catch (IOException e) {
@@ -237,7 +239,9 @@ final class TcpListener implements Listener {
             for (SocketChannel c : handshaking) {
                 TcpTransport.closeQuietly(c);
             }
-            for (Object o : ready) {
+            // Take each waiting connection out before closing it, so that none is both closed here and
+            // handed out by a concurrent accept().
+            for (Object o; (o = ready.poll()) != null; ) {
                 if (o instanceof Handshaken h) {
                     TcpTransport.closeQuietly(h.channel());
                 }
