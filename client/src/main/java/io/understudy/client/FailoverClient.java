@@ -129,7 +129,11 @@ public final class FailoverClient implements RequestChannel, AutoCloseable {
         }
     }
 
-    private record Break(Link link, Cause cause, String reason) {
+    /** A break; {@code go} is where a hinted NOT_SERVING said to go, or null. */
+    private record Break(Link link, Cause cause, String reason, Location go) {
+        Break(Link link, Cause cause, String reason) {
+            this(link, cause, reason, null);
+        }
     }
 
     private sealed interface Outcome {
@@ -537,9 +541,16 @@ public final class FailoverClient implements RequestChannel, AutoCloseable {
         long seq = f.sequence();
         switch (f.status()) {
             case NOT_SERVING -> {
-                // The request did not run; it stays pending and is re-sent after failing over.
+                // The request did not run; it stays pending and is re-sent after failing over (first where the
+                // hint says the volume is served now, if the server gave one).
                 if (pending.containsKey(seq)) {
-                    linkBroken(l, Cause.NOT_SERVING, "answered NOT_SERVING to request " + seq + ": " + utf8(f.payload()));
+                    Location go = switch (f.hint()) {
+                        case PRIMARY -> Location.PRIMARY;
+                        case FAILOVER -> Location.SECONDARY;
+                        case NONE -> null;
+                    };
+                    linkBroken(l, Cause.NOT_SERVING, "answered NOT_SERVING to request " + seq + ": " + utf8(f.payload())
+                            + (go == null ? "" : " (hint: go to the " + (go == Location.PRIMARY ? "primary " + server : "failover name") + ")"), go);
                 }
             }
             case OK -> complete(l, seq, new Ok(f.payload()));
@@ -576,6 +587,10 @@ public final class FailoverClient implements RequestChannel, AutoCloseable {
     // ---------------------------------------------------------------- breaks and recovery
 
     private void linkBroken(Link l, Cause cause, String reason) {
+        linkBroken(l, cause, reason, null);
+    }
+
+    private void linkBroken(Link l, Cause cause, String reason, Location go) {
         Thread t;
         synchronized (mutex) {
             if (closed || current != l) {
@@ -584,7 +599,7 @@ public final class FailoverClient implements RequestChannel, AutoCloseable {
             current = null;
             recovering = true;
             t = recoveryThread = Thread.ofVirtual().name("understudy-client-recovery-" + server)
-                    .unstarted(() -> recover(new Break(l, cause, reason)));
+                    .unstarted(() -> recover(new Break(l, cause, reason, go)));
         }
         l.conn.close();
         t.start();
@@ -624,8 +639,9 @@ public final class FailoverClient implements RequestChannel, AutoCloseable {
                 again = ep.broken(br, clock.nanoTime());
                 publish(Step.CONNECTION_BROKEN, br.link.describe() + ": " + br.reason);
             }
-            if (again) {
-                // The last reconnection broke before anything was answered: pace the next one.
+            if (again && (br == null || br.go == null)) {
+                // The last reconnection broke before anything was answered: pace the next one (unless the server
+                // said where the volume is served now: then go there at once).
                 pause(ep);
             }
             for (int round = 1; ; round++) {
@@ -963,6 +979,8 @@ public final class FailoverClient implements RequestChannel, AutoCloseable {
         final Backoff backoff;
         volatile long origin;
         final EnumSet<Location> unresponsive = EnumSet.noneOf(Location.class);
+        /** Where the last break's NOT_SERVING hint said to go, or null. Guarded by this. */
+        private Location hinted;
         volatile long brokenAt = Long.MIN_VALUE;
         private final List<String> head = new ArrayList<>();
         private final ArrayDeque<String> tail = new ArrayDeque<>();
@@ -995,12 +1013,24 @@ public final class FailoverClient implements RequestChannel, AutoCloseable {
             if (br.cause.unresponsive() || again) {
                 unresponsive.add(br.link.location);
             }
+            hinted = br.go;
+            if (hinted != null) {
+                // The server says the volume is served there now: whatever this outage saw of it before is stale.
+                unresponsive.remove(hinted);
+            }
             attemptLocked(now, "connection to " + br.link.describe() + " broke: " + br.reason);
             return again;
         }
 
-        /** Primary first, unless the primary is up but not serving and the failover server has not failed that way too. */
+        /**
+         * Where the last break's hint said to go first, if it had one; else primary first, unless the primary is up
+         * but not serving and the failover server has not failed that way too.
+         */
         synchronized List<Location> order() {
+            if (hinted != null) {
+                return hinted == Location.PRIMARY ? List.of(Location.PRIMARY, Location.SECONDARY)
+                        : List.of(Location.SECONDARY, Location.PRIMARY);
+            }
             return unresponsive.contains(Location.PRIMARY) && !unresponsive.contains(Location.SECONDARY)
                     ? List.of(Location.SECONDARY, Location.PRIMARY)
                     : List.of(Location.PRIMARY, Location.SECONDARY);

@@ -196,6 +196,30 @@ class FailoverEndToEndTest {
     }
 
     @Test
+    void aHintedNotServingSendsTheClientStraightThereWithoutABackoffRound() throws Exception {
+        TinyServer a = filerA();
+        a.refuseFirst.set(1);           // FilerA refuses the first request (not yet serving), then serves
+        TinyServer b = filerBInTakeover();
+        b.mode = TinyServer.Mode.NOT_SERVING;
+        b.hint = io.understudy.session.Frame.Hint.PRIMARY; // FilerB at giveback: "the primary serves it again"
+        // Backoffs of an hour: a single backoff round would hold the call far past the bound below.
+        FailoverClient client = open(client().retryBackoff(Duration.ofHours(1)).maxBackoff(Duration.ofHours(1)));
+
+        String reply = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(20),
+                () -> text(client.call(utf8("write-1"))));
+        assertEquals("FilerA:write-1", reply);
+        log.await(REQUESTS_RESENT, 2, 5_000);
+        // Without the hint the second break would pause (the reconnection broke before any reply) and FilerA, which
+        // answered NOT_SERVING in this outage, would be tried last; the hint sends the client back to it at once.
+        assertEquals(List.of(CONNECTED_PRIMARY, CONNECTION_BROKEN, FAILOVER_NAME_COMPUTED, NAME_RESOLVED,
+                CONNECTED_SECONDARY, REQUESTS_RESENT, CONNECTION_BROKEN, PRIMARY_RETRY, RETURNED_TO_PRIMARY, REQUESTS_RESENT),
+                log.steps(), log.toString());
+        assertTrue(log.steps().indexOf(CONNECTION_BROKEN) >= 0 && log.toString().contains("hint: go to the primary FilerA"), log.toString());
+        assertEquals(2, a.received(DAFS), "refused once, then run once");
+        assertEquals(1, b.received(PDAF), "held nothing: FilerB never ran it");
+    }
+
+    @Test
     void aPrimaryThatTakesTheReconnectButDropsItAgainIsPassedOverForTheFailoverServer() throws Exception {
         TinyServer a = filerA();
         a.mode = TinyServer.Mode.DROP; // accepts connections, drops each one at the first request

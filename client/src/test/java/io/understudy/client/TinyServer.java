@@ -52,6 +52,10 @@ final class TinyServer implements AutoCloseable {
     private final Map<DataAccessPort, Set<Connection>> connections = new ConcurrentHashMap<>();
     final List<Seen> seen = new CopyOnWriteArrayList<>();
     volatile Mode mode = Mode.ECHO;
+    /** The hint NOT_SERVING replies carry (as a node stepping down to its partner gives one). */
+    volatile Frame.Hint hint = Frame.Hint.NONE;
+    /** In ECHO mode, how many requests (from now) are still answered NOT_SERVING, without a hint, first. */
+    final java.util.concurrent.atomic.AtomicInteger refuseFirst = new java.util.concurrent.atomic.AtomicInteger();
 
     TinyServer(String name, InetAddress bind, Map<DataAccessPort, Integer> ports) {
         this.name = name;
@@ -142,8 +146,10 @@ final class TinyServer implements AutoCloseable {
                         c.close();
                         yield null;
                     }
-                    case NOT_SERVING -> req.reply(Status.NOT_SERVING, utf8(name + " is not serving " + port + " now"));
-                    case ECHO -> text.startsWith("fail:")
+                    case NOT_SERVING -> req.notServing(hint, utf8(name + " is not serving " + port + " now"));
+                    case ECHO -> refuseFirst.getAndUpdate(n -> Math.max(0, n - 1)) > 0
+                            ? req.reply(Status.NOT_SERVING, utf8(name + " is not serving " + port + " yet"))
+                            : text.startsWith("fail:")
                             ? req.reply(Status.APPLICATION_ERROR, utf8(text.substring(5)))
                             : req.reply(Status.OK, utf8(name + ":" + text));
                 };

@@ -56,7 +56,14 @@ public record InterconnectMessage(Type type, String from, long epoch, long seq, 
         /** The receiver of "Please Shutdown" has stopped serving and released its disks (Fig. 7, 720). */
         SHUTDOWN_COMPLETE,
         /** The sender finished giving back the receiver's disks (Fig. 5, 530): reclaim them. */
-        GIVEBACK_COMPLETE
+        GIVEBACK_COMPLETE,
+        /**
+         * The sender serves the volumes it just took over or reclaimed (detail: the port and the disks): the
+         * receiver, which stepped down from them and is holding the requests that arrived meanwhile, answers
+         * those {@code NOT_SERVING} with a hint naming the sender's port, so its clients go straight there.
+         * Sent after a takeover (the secondary port) and after a giveback's reclaim (the primary port).
+         */
+        NOW_SERVING
     }
 
     static final short MAGIC = 0x4943; // "IC"

@@ -179,6 +179,28 @@ public final class JournaledVolumeService implements VolumeService, AutoCloseabl
         }
     }
 
+    /**
+     * Mounts a scratch volume in memory three times, with a consistency point each time (a new volume's
+     * preallocation, then a checkpoint found, restored and replayed), and forgets it: the journal's and the
+     * application's restore and snapshot code is loaded and compiled before a real reclaim needs it. No real disk
+     * is touched; the application sees a volume named {@code understudy-warm-up} come and go.
+     */
+    @Override
+    public void warmUp() {
+        DiskId scratch = DiskId.of("understudy-warm-up");
+        ScratchDisk io = new ScratchDisk(scratch, layout.totalBytes());
+        for (int i = 0; i < 3; i++) {
+            VolumeJournal j = new VolumeJournal(scratch, io, app, layout, JournalFaults.NONE, slotsPerSession, maxSessions, maxReplyBytes);
+            try {
+                j.mount();
+                j.checkpoint();
+            } finally {
+                j.close();
+                app.forget(scratch);
+            }
+        }
+    }
+
     /** Stops the background consistency-point timer (mounted volumes stay as they are). */
     @Override
     public void close() {

@@ -98,6 +98,8 @@ public final class NodeEngine implements AutoCloseable {
     private long countdownDeadline;
     private boolean partnerShutdownComplete;
     private CompletableFuture<NodeState> operatorTakeover;
+    /** Ports this node stepped down from whose requests wait for the partner's NOW_SERVING (see {@link Hold}). */
+    private final List<Hold> holds = new ArrayList<>();
 
     private NodeEngine(Builder b) {
         this.settings = Objects.requireNonNull(b.settings, "settings");
@@ -351,12 +353,31 @@ public final class NodeEngine implements AutoCloseable {
             OwnershipState s = ownership.state(d);
             if (heldByPartner(s)) {
                 sawPartnerHoldMyDisks = true;
+                warmUp();
                 transition(NodeState.WAITING_FOR_GIVEBACK, d + " is " + s.pair() + ": held by " + settings.partner() + " after a takeover");
                 return null;
             }
         }
         claimOwnDisksAndServe("started");
         return null;
+    }
+
+    /**
+     * A revived node will reclaim and mount its disks at giveback in a JVM that has not run that code yet: the
+     * application's mount path runs once on a scratch volume now, while nothing waits for this node, and this
+     * process's data path (frames) is loaded. Failures are logged and ignored: the warm-up is an optimisation.
+     */
+    private void warmUp() {
+        long t0 = System.nanoTime();
+        try {
+            app.warmUp();
+            Frame f = Frame.request(1, 1, ByteBuffer.allocate(16));
+            Frame.decode(Frame.decode(f.encode()).notServing(Frame.Hint.PRIMARY, utf8("warm-up")).encode());
+            LOG.log(System.Logger.Level.INFO, "{0}: warmed up the mount path in {1} ms while its disks are held by {2}",
+                    name, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), settings.partner());
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "{0}: warm-up failed (ignored): {1}", name, e.toString());
+        }
     }
 
     private void claimOwnDisksAndServe(String why) {
@@ -395,6 +416,7 @@ public final class NodeEngine implements AutoCloseable {
         if (closed) {
             return;
         }
+        expireHolds();
         switch (state) {
             case NORMAL -> {
                 if (checkFencing()) {
@@ -540,6 +562,8 @@ public final class NodeEngine implements AutoCloseable {
         }
         openPort(settings.secondaryPort(), Set.copyOf(taken));
         step(Step.SECONDARY_PORT_ACTIVATED, settings.secondaryPort().name());
+        // A partner that shut down for an operator takeover holds its clients' requests until it hears this.
+        announceServing(settings.secondaryPort(), taken);
         detector.reset();
         transition(NodeState.IN_TAKEOVER, why);
         step(Step.SERVING_BOTH_PORTS, settings.primaryPort() + " " + settings.ownDisks() + ", " + settings.secondaryPort() + " " + taken);
@@ -627,10 +651,19 @@ public final class NodeEngine implements AutoCloseable {
         PortServer secondary = servers.get(settings.secondaryPort());
         Set<DiskId> disks = secondary == null ? Set.of() : secondary.volumes;
         if (secondary != null) {
+            // A partner waiting for giveback reclaims at once: hold what arrives until it serves, then send the
+            // clients there (NOT_SERVING with the PRIMARY hint), instead of refusing them into their retry schedule.
+            Hold hold = partnerWaitingForGiveback() ? new Hold(secondary, Frame.Hint.PRIMARY) : null;
+            secondary.hold = hold;
             secondary.gate.close();
-            step(Step.SECONDARY_REQUESTS_STOPPED, settings.secondaryPort().name());
+            step(Step.SECONDARY_REQUESTS_STOPPED, settings.secondaryPort().name()
+                    + (hold != null ? " (new requests held until " + settings.partner() + " serves them)" : ""));
             if (!secondary.gate.awaitDrained(settings.givebackTimeout().toNanos())) {
                 int left = secondary.gate.inFlight();
+                if (hold != null) {
+                    secondary.hold = null;
+                    hold.answer(Frame.Hint.NONE);
+                }
                 secondary.gate.reopen();
                 transition(NodeState.IN_TAKEOVER, "giveback abandoned: " + left + " requests still running after " + settings.givebackTimeout().toMillis() + " ms");
                 throw new UnderstudyException(ErrorCode.ILLEGAL_STATE, "giveback timed out after "
@@ -642,8 +675,7 @@ public final class NodeEngine implements AutoCloseable {
             consistencyPoint(d);
         }
         if (secondary != null) {
-            secondary.closeConnections();
-            step(Step.SECONDARY_CONNECTIONS_CLOSED, secondary.port.name());
+            step(Step.SECONDARY_CONNECTIONS_CLOSED, secondary.port.name() + closeOrKeep(secondary));
             secondary.deactivate();
             servers.remove(secondary.port);
             step(Step.SECONDARY_PORT_DEACTIVATED, secondary.port.name());
@@ -665,6 +697,9 @@ public final class NodeEngine implements AutoCloseable {
         transition(NodeState.SHUTTING_DOWN, "Please Shutdown from " + m.from());
         PortServer primary = servers.get(settings.primaryPort());
         if (primary != null) {
+            // The partner takes over as soon as this node confirms: hold what arrives until it serves, then send
+            // the clients to the failover name (NOT_SERVING with the FAILOVER hint).
+            primary.hold = new Hold(primary, Frame.Hint.FAILOVER);
             primary.gate.close();
             try {
                 if (!primary.gate.awaitDrained(settings.givebackTimeout().toNanos())) {
@@ -680,7 +715,7 @@ public final class NodeEngine implements AutoCloseable {
             }
         }
         if (primary != null) {
-            primary.closeConnections();
+            closeOrKeep(primary);
             primary.deactivate();
             servers.remove(primary.port);
         }
@@ -707,6 +742,9 @@ public final class NodeEngine implements AutoCloseable {
             givebackCompleteReceived = false;
             sawPartnerHoldMyDisks = false;
             claimOwnDisksAndServe("giveback received");
+            if (state == NodeState.NORMAL) {
+                announceServing(settings.primaryPort(), settings.ownDisks());
+            }
         }
     }
 
@@ -754,7 +792,15 @@ public final class NodeEngine implements AutoCloseable {
     }
 
     private void stopServingEverything() {
+        for (Hold h : List.copyOf(holds)) {
+            h.end(Frame.Hint.NONE);
+        }
+        holds.clear();
         for (PortServer s : List.copyOf(servers.values())) {
+            Hold h = s.hold;
+            if (h != null) {
+                h.answer(Frame.Hint.NONE);
+            }
             s.gate.close();
             s.closeConnections();
             s.deactivate();
@@ -766,6 +812,59 @@ public final class NodeEngine implements AutoCloseable {
         if (f != null) {
             f.completeExceptionally(new UnderstudyException(ErrorCode.ILLEGAL_STATE, name + " stopped serving"));
         }
+    }
+
+    // ---------------------------------------------------------------- holds (the hand-over to the partner)
+
+    /** {@return whether the partner is heard and says it waits for giveback, so it will reclaim at once} */
+    private boolean partnerWaitingForGiveback() {
+        return partnerState == NodeState.WAITING_FOR_GIVEBACK && detector.suspicion(clock.nanoTime()) == null
+                && !settings.takeoverCountdown().isZero();
+    }
+
+    /**
+     * A port this node steps down from, with a hold: its connections stay open (nothing runs on them: the gate
+     * is closed) until the partner announces it serves, or the bound passes. Closes them now if there is no hold.
+     * {@return a note for the step's detail}
+     */
+    private String closeOrKeep(PortServer s) {
+        Hold h = s.hold;
+        if (h == null) {
+            s.closeConnections();
+            return "";
+        }
+        h.deadline = clock.nanoTime() + settings.takeoverCountdown().toNanos();
+        holds.add(h);
+        return " (closed to requests; " + s.connections.size() + " connections kept, answering NOT_SERVING, until "
+                + settings.partner() + " serves, at most " + settings.takeoverCountdown().toMillis() + " ms, to tell their clients where to go)";
+    }
+
+    /** The partner said it serves (its NOW_SERVING): held requests are answered with the hint to go there. */
+    private void partnerServes(String what) {
+        for (Hold h : holds) {
+            if (h.answered()) {
+                continue;
+            }
+            h.answer(h.hint);
+            LOG.log(System.Logger.Level.DEBUG, "{0}: {1} serves {2}: held requests on {3} sent there", name, settings.partner(), what, h.server.port);
+        }
+        expireHolds();
+    }
+
+    /** Ends the holds whose bound has passed: unanswered requests get NOT_SERVING without a hint; connections close. */
+    private void expireHolds() {
+        long now = clock.nanoTime();
+        holds.removeIf(h -> {
+            if (now - h.deadline >= 0) {
+                h.end(Frame.Hint.NONE);
+                return true;
+            }
+            return false;
+        });
+    }
+
+    private void announceServing(DataAccessPort port, java.util.Collection<DiskId> disks) {
+        interconnect.send(message(InterconnectMessage.Type.NOW_SERVING, port.name() + " " + disks));
     }
 
     private void consistencyPoint(DiskId d) {
@@ -907,6 +1006,7 @@ public final class NodeEngine implements AutoCloseable {
                     checkWaiting();
                 }
             });
+            case NOW_SERVING -> submit(() -> partnerServes(m.detail()));
         }
     }
 
@@ -948,6 +1048,8 @@ public final class NodeEngine implements AutoCloseable {
         final Listener listener;
         final PortGate gate = new PortGate();
         final Set<Connection> connections = ConcurrentHashMap.newKeySet();
+        /** Set before the gate closes when this port hands its clients over to the partner; else null. */
+        volatile Hold hold;
 
         PortServer(DataAccessPort port, Set<DiskId> volumes, Listener listener) {
             this.port = port;
@@ -1003,7 +1105,11 @@ public final class NodeEngine implements AutoCloseable {
         Outcome handle(Frame req) {
             if (!gate.enter()) {
                 metrics.notServing.incrementAndGet();
-                return new Outcome(req.reply(Status.NOT_SERVING, utf8(name + " is not serving " + port + " now (" + state + ")")), false);
+                Hold h = hold;
+                // Held (never run) until the partner serves the volume; then the hint sends the client there.
+                Frame.Hint hint = h == null ? Frame.Hint.NONE : h.await();
+                return new Outcome(req.notServing(hint, utf8(name + " is not serving " + port + " now (" + state + ")"
+                        + (hint == Frame.Hint.NONE ? "" : "; " + settings.partner() + " serves it: go to the " + hint.name().toLowerCase(java.util.Locale.ROOT) + " server"))), false);
             }
             try {
                 ByteBuffer out = app.handle(new RequestContext(port, volumes, req.sessionId(), req.sequence()), req.payload());
@@ -1039,6 +1145,59 @@ public final class NodeEngine implements AutoCloseable {
 
         void deactivate() {
             listener.close();
+        }
+    }
+
+    /**
+     * Requests that arrive at a port this node is stepping down from (its gate closed, at giveback or at an
+     * operator takeover's Please Shutdown) while the partner is about to serve their volumes: they wait here,
+     * never run, until the partner announces it serves them ({@code NOW_SERVING}), and are then answered
+     * {@code NOT_SERVING} with {@link #hint}, so the client goes straight to the partner instead of running its
+     * retry schedule against a port that refuses. The bound ({@link NodeSettings#takeoverCountdown()} from the
+     * moment the disks are released) ends the hold without a hint; the connections close when the hold ends.
+     */
+    private static final class Hold {
+        /** A held request never waits longer than this, whatever happens to the engine. */
+        private static final long SAFETY_NANOS = TimeUnit.SECONDS.toNanos(60);
+
+        final PortServer server;
+        final Frame.Hint hint;
+        private final java.util.concurrent.CountDownLatch answered = new java.util.concurrent.CountDownLatch(1);
+        private volatile Frame.Hint answer = Frame.Hint.NONE;
+        /** When the hold ends, by the engine's clock; set when the disks are released. Control thread. */
+        long deadline = Long.MAX_VALUE;
+
+        Hold(PortServer server, Frame.Hint hint) {
+            this.server = server;
+            this.hint = hint;
+        }
+
+        /** Answers the held requests (and any later one on these connections) with {@code h}. */
+        void answer(Frame.Hint h) {
+            if (answered.getCount() > 0) {
+                answer = h;
+                answered.countDown();
+            }
+        }
+
+        boolean answered() {
+            return answered.getCount() == 0;
+        }
+
+        /** Answers what is still held with {@code ifUnanswered} and closes the connections. */
+        void end(Frame.Hint ifUnanswered) {
+            answer(ifUnanswered);
+            server.closeConnections();
+        }
+
+        /** {@return the hint to answer with}, once answered */
+        Frame.Hint await() {
+            try {
+                return answered.await(SAFETY_NANOS, TimeUnit.NANOSECONDS) ? answer : Frame.Hint.NONE;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return Frame.Hint.NONE;
+            }
         }
     }
 

@@ -57,4 +57,16 @@ public interface VolumeService {
      * @param disk the volume
      */
     void unmount(DiskId disk);
+
+    /**
+     * Runs this service's mount path once on something that is not a real disk (a scratch volume in memory),
+     * so that a node about to reclaim its volumes does not pay for class loading and JIT compilation while its
+     * clients wait. The engine calls it once when it starts and finds its disks held by its partner (it then
+     * waits for giveback), before it reports {@code WAITING_FOR_GIVEBACK}. It must not touch the node's real
+     * disks or its state for them, and should take well under a second. The default does nothing.
+     *
+     * @since 0.2
+     */
+    default void warmUp() {
+    }
 }

@@ -15,14 +15,79 @@ import java.util.Objects;
  * @param sequence  the request's number in its session, starting at 1; a reply repeats its request's
  * @param status    the reply status, or null for a request
  * @param payload   the application bytes, read-only, positioned at 0
+ * @param hint      where a {@code NOT_SERVING} reply sends the client; {@link Hint#NONE} in every other frame
  * @since 0.1
  */
-public record Frame(long sessionId, long sequence, Status status, ByteBuffer payload) {
+public record Frame(long sessionId, long sequence, Status status, ByteBuffer payload, Hint hint) {
 
-    /** Validates the fields. */
+    /**
+     * Where a server that does not serve a request now says it should go instead: advice that saves the
+     * client its retry schedule, never a command (the client still runs the failover procedure, trying the
+     * hinted server first). Carried in a {@code NOT_SERVING} reply only.
+     *
+     * @since 0.2
+     */
+    public enum Hint {
+        /** No advice: run the failover procedure as usual. */
+        NONE(0),
+        /**
+         * The primary server serves this request's volume again: go to the client's primary server name on the
+         * primary port (sent by the failover server at giveback, once the primary has reclaimed its disks).
+         */
+        PRIMARY(1),
+        /**
+         * The failover server serves this request's volume now: go to the failover name on the secondary port
+         * (sent by the primary at an operator takeover, once its partner has taken its disks over).
+         */
+        FAILOVER(2);
+
+        private final int code;
+
+        Hint(int code) {
+            this.code = code;
+        }
+
+        /** {@return the wire code} */
+        public int code() {
+            return code;
+        }
+
+        /**
+         * {@return the hint with this wire code; {@link #NONE} for 0 and for codes this version does not know}
+         *
+         * @param code the wire code
+         */
+        public static Hint ofCode(int code) {
+            for (Hint h : values()) {
+                if (h.code == code) {
+                    return h;
+                }
+            }
+            return NONE;
+        }
+    }
+
+    /** Validates the fields: a hint other than {@link Hint#NONE} only on a {@code NOT_SERVING} reply. */
     public Frame {
         Objects.requireNonNull(payload, "payload");
+        Objects.requireNonNull(hint, "hint");
+        if (hint != Hint.NONE && status != Status.NOT_SERVING) {
+            throw new IllegalArgumentException("a hint (" + hint + ") belongs on a NOT_SERVING reply, not on "
+                    + (status == null ? "a request" : "a " + status + " reply"));
+        }
         payload = payload.asReadOnlyBuffer();
+    }
+
+    /**
+     * A frame without a hint.
+     *
+     * @param sessionId the session
+     * @param sequence  the sequence number
+     * @param status    the reply status, or null for a request
+     * @param payload   the application bytes
+     */
+    public Frame(long sessionId, long sequence, Status status, ByteBuffer payload) {
+        this(sessionId, sequence, status, payload, Hint.NONE);
     }
 
     /**
@@ -46,6 +111,16 @@ public record Frame(long sessionId, long sequence, Status status, ByteBuffer pay
         return new Frame(sessionId, sequence, Objects.requireNonNull(status, "status"), payload);
     }
 
+    /**
+     * {@return a {@code NOT_SERVING} reply to this request, with advice on where to go}
+     *
+     * @param hint    where the client should go, or {@link Hint#NONE}
+     * @param message why (UTF-8), for the client's log
+     */
+    public Frame notServing(Hint hint, ByteBuffer message) {
+        return new Frame(sessionId, sequence, Status.NOT_SERVING, message, Objects.requireNonNull(hint, "hint"));
+    }
+
     /** {@return whether this is a request} */
     public boolean isRequest() {
         return status == null;
@@ -59,6 +134,7 @@ public record Frame(long sessionId, long sequence, Status status, ByteBuffer pay
         b.put(FrameDescriptor.VERSION_OFFSET, FrameDescriptor.VERSION);
         b.put(FrameDescriptor.TYPE_OFFSET, status == null ? FrameDescriptor.TYPE_REQUEST : FrameDescriptor.TYPE_REPLY);
         b.put(FrameDescriptor.STATUS_OFFSET, (byte) (status == null ? 0 : status.code()));
+        b.put(FrameDescriptor.HINT_OFFSET, (byte) hint.code());
         b.putLong(FrameDescriptor.SESSION_OFFSET, sessionId);
         b.putLong(FrameDescriptor.SEQUENCE_OFFSET, sequence);
         b.position(HEADER_LENGTH);
@@ -107,7 +183,9 @@ public record Frame(long sessionId, long sequence, Status status, ByteBuffer pay
         if (seq <= 0) {
             throw malformed("sequence " + seq + " at offset 16 is not positive");
         }
-        return new Frame(session, seq, status, b.position(HEADER_LENGTH).slice());
+        // The hint counts only on NOT_SERVING (elsewhere the byte is ignored, as it was when it was reserved).
+        Hint hint = status == Status.NOT_SERVING ? Hint.ofCode(b.get(FrameDescriptor.HINT_OFFSET) & 0xff) : Hint.NONE;
+        return new Frame(session, seq, status, b.position(HEADER_LENGTH).slice(), hint);
     }
 
     private static UnderstudyException malformed(String what) {
@@ -117,6 +195,6 @@ public record Frame(long sessionId, long sequence, Status status, ByteBuffer pay
     @Override
     public String toString() {
         return (status == null ? "request" : "reply " + status) + " session=" + Long.toHexString(sessionId)
-                + " seq=" + sequence + " payload=" + payload.remaining() + "B";
+                + " seq=" + sequence + (hint == Hint.NONE ? "" : " hint=" + hint) + " payload=" + payload.remaining() + "B";
     }
 }

@@ -5,11 +5,16 @@ package io.understudy.session;
  * exactly one of these.
  *
  * <pre>
- *  0      2      3      4      5         8                16               24
- *  +------+------+------+------+---------+----------------+----------------+---------...
- *  |magic |ver   |type  |status|reserved | session id     | sequence       | payload
- *  +------+------+------+------+---------+----------------+----------------+---------...
+ *  0      2      3      4      5      6         8                16               24
+ *  +------+------+------+------+------+---------+----------------+----------------+---------...
+ *  |magic |ver   |type  |status|hint  |reserved | session id     | sequence       | payload
+ *  +------+------+------+------+------+---------+----------------+----------------+---------...
  * </pre>
+ *
+ * <p>The hint byte ({@link Frame.Hint}) is meaningful only in a {@code NOT_SERVING} reply: it says where the
+ * request should go instead. Everywhere else it is written as 0 and ignored when read, as the reserved
+ * bytes are; an unknown hint reads as {@link Frame.Hint#NONE} (a hint is advice, so a client that does not
+ * know a newer one simply runs the failover procedure).
  *
  * @since 0.1
  */
@@ -22,6 +27,8 @@ public final class FrameDescriptor {
     public static final int TYPE_OFFSET = 3;
     /** Offset of the reply status (0 in requests). */
     public static final int STATUS_OFFSET = 4;
+    /** Offset of the hint of a {@code NOT_SERVING} reply (0 elsewhere). */
+    public static final int HINT_OFFSET = 5;
     /** Offset of the session id. */
     public static final int SESSION_OFFSET = 8;
     /** Offset of the sequence number. */

@@ -31,6 +31,33 @@ class FrameTest {
     }
 
     @Test
+    void notServingCarriesItsHintAtOffsetFive() {
+        Frame req = Frame.request(5, 9, ByteBuffer.allocate(0));
+        for (Frame.Hint h : Frame.Hint.values()) {
+            ByteBuffer wire = req.notServing(h, ByteBuffer.wrap("giving back".getBytes(StandardCharsets.UTF_8))).encode();
+            assertEquals(h.code(), wire.get(FrameDescriptor.HINT_OFFSET));
+            Frame back = Frame.decode(wire);
+            assertEquals(Status.NOT_SERVING, back.status());
+            assertEquals(h, back.hint());
+            assertEquals(9, back.sequence());
+        }
+        // A hint this version does not know is advice it cannot follow: NONE, not a malformed frame.
+        ByteBuffer unknown = req.notServing(Frame.Hint.PRIMARY, ByteBuffer.allocate(0)).encode().put(FrameDescriptor.HINT_OFFSET, (byte) 77);
+        assertEquals(Frame.Hint.NONE, Frame.decode(unknown).hint());
+        // Outside NOT_SERVING the byte is ignored, as the reserved bytes are, and written as 0.
+        ByteBuffer ok = req.reply(Status.OK, ByteBuffer.allocate(0)).encode().put(FrameDescriptor.HINT_OFFSET, (byte) 1);
+        Frame okBack = Frame.decode(ok);
+        assertEquals(Frame.Hint.NONE, okBack.hint());
+        assertEquals(0, okBack.encode().get(FrameDescriptor.HINT_OFFSET));
+        ByteBuffer request = req.encode().put(FrameDescriptor.HINT_OFFSET, (byte) 2);
+        assertEquals(Frame.Hint.NONE, Frame.decode(request).hint());
+        // And a hint cannot be put on anything but NOT_SERVING.
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new Frame(5, 9, Status.OK, ByteBuffer.allocate(0), Frame.Hint.PRIMARY));
+        assertTrue(e.getMessage().contains("NOT_SERVING"), e.getMessage());
+    }
+
+    @Test
     void malformedFramesSayWhatAndWhere() {
         assertMalformed(ByteBuffer.allocate(3), "shorter than the 24-byte header");
         ByteBuffer good = Frame.request(1, 1, ByteBuffer.allocate(0)).encode();
