@@ -1088,7 +1088,13 @@ public final class NodeEngine implements AutoCloseable {
                         return;
                     }
                     Outcome out = handle(req);
-                    c.send(out.reply().encode());
+                    try {
+                        c.send(out.reply().encode());
+                    } finally {
+                        if (out.held() != null) {
+                            out.held().replied();
+                        }
+                    }
                     if (out.fenced()) {
                         // After the reply is sent: the check may close this very connection.
                         submit(NodeEngine.this::checkFencing);
@@ -1109,7 +1115,7 @@ public final class NodeEngine implements AutoCloseable {
                 // Held (never run) until the partner serves the volume; then the hint sends the client there.
                 Frame.Hint hint = h == null ? Frame.Hint.NONE : h.await();
                 return new Outcome(req.notServing(hint, utf8(name + " is not serving " + port + " now (" + state + ")"
-                        + (hint == Frame.Hint.NONE ? "" : "; " + settings.partner() + " serves it: go to the " + hint.name().toLowerCase(java.util.Locale.ROOT) + " server"))), false);
+                        + (hint == Frame.Hint.NONE ? "" : "; " + settings.partner() + " serves it: go to the " + hint.name().toLowerCase(java.util.Locale.ROOT) + " server"))), false, h);
             }
             try {
                 ByteBuffer out = app.handle(new RequestContext(port, volumes, req.sessionId(), req.sequence()), req.payload());
@@ -1159,6 +1165,8 @@ public final class NodeEngine implements AutoCloseable {
     private static final class Hold {
         /** A held request never waits longer than this, whatever happens to the engine. */
         private static final long SAFETY_NANOS = TimeUnit.SECONDS.toNanos(60);
+        /** How long the end of a hold waits for the answers to held requests to be sent before it closes. */
+        private static final long REPLY_NANOS = TimeUnit.SECONDS.toNanos(1);
 
         final PortServer server;
         final Frame.Hint hint;
@@ -1166,6 +1174,8 @@ public final class NodeEngine implements AutoCloseable {
         private volatile Frame.Hint answer = Frame.Hint.NONE;
         /** When the hold ends, by the engine's clock; set when the disks are released. Control thread. */
         long deadline = Long.MAX_VALUE;
+        /** Held requests whose answer is not sent yet. Guarded by this. */
+        private int waiting;
 
         Hold(PortServer server, Frame.Hint hint) {
             this.server = server;
@@ -1184,14 +1194,41 @@ public final class NodeEngine implements AutoCloseable {
             return answered.getCount() == 0;
         }
 
-        /** Answers what is still held with {@code ifUnanswered} and closes the connections. */
+        /**
+         * Answers what is still held with {@code ifUnanswered} and closes the connections once those answers
+         * are sent (on another thread, waiting at most {@link #REPLY_NANOS}): closing first would lose them.
+         */
         void end(Frame.Hint ifUnanswered) {
             answer(ifUnanswered);
-            server.closeConnections();
+            Thread.ofVirtual().name("understudy-hold-end-" + server.port).start(() -> {
+                awaitReplies();
+                server.closeConnections();
+            });
         }
 
-        /** {@return the hint to answer with}, once answered */
+        /** A reply to a held request was sent (or failed to be). */
+        synchronized void replied() {
+            if (--waiting == 0) {
+                notifyAll();
+            }
+        }
+
+        private synchronized void awaitReplies() {
+            long deadline = System.nanoTime() + REPLY_NANOS;
+            try {
+                for (long left = REPLY_NANOS; waiting > 0 && left > 0; left = deadline - System.nanoTime()) {
+                    TimeUnit.NANOSECONDS.timedWait(this, left);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        /** {@return the hint to answer with}, once answered; the caller reports {@link #replied()} after sending */
         Frame.Hint await() {
+            synchronized (this) {
+                waiting++;
+            }
             try {
                 return answered.await(SAFETY_NANOS, TimeUnit.NANOSECONDS) ? answer : Frame.Hint.NONE;
             } catch (InterruptedException e) {
@@ -1202,7 +1239,10 @@ public final class NodeEngine implements AutoCloseable {
     }
 
     /** A request's reply, and whether the application found this node fenced while running it. */
-    private record Outcome(Frame reply, boolean fenced) {
+    private record Outcome(Frame reply, boolean fenced, Hold held) {
+        Outcome(Frame reply, boolean fenced) {
+            this(reply, fenced, null);
+        }
     }
 
     private static String stripTag(UnderstudyException e) {

@@ -330,6 +330,120 @@ abstract class NodeEngineProcedureTest {
         assertEquals("<B,B>", pair.b.ownership.state(B_DISK).pair());
     }
 
+    /** Takes FilerA over, restarts it, and waits until FilerB has heard that it waits for giveback. */
+    private void takeoverThenRevivedFilerAWaits() {
+        pair.heartbeatUntilHeard();
+        pair.a.engine.fail("test");
+        waitFor(() -> pair.b.engine.state() == NodeState.IN_TAKEOVER, "takeover");
+        pair.a.crash();
+        pair.a.start();
+        assertEquals(NodeState.WAITING_FOR_GIVEBACK, pair.a.engine.state());
+        waitFor(() -> {
+            pair.a.engine.tick();
+            pair.b.engine.tick();
+            return pair.b.engine.status().partnerState().equals("WAITING_FOR_GIVEBACK");
+        }, "B hears that A waits for giveback");
+    }
+
+    /**
+     * Giveback to a partner that waits for it: a request that reaches pDAF after its gate closed is held, never
+     * run, until FilerA announces it serves again; then it is answered NOT_SERVING with the PRIMARY hint (a
+     * client goes straight back to FilerA), and the client's re-send runs once, on FilerA.
+     */
+    @Test
+    void givebackHoldsLateRequestsUntilThePartnerServesAndHintsThePrimary() throws Exception {
+        takeoverThenRevivedFilerAWaits();
+        pair.b.ok(PDAF, "put a0 3 before-giveback");
+        try (var late = pair.b.open(PDAF)) {
+            pair.b.app.blocker = new CountDownLatch(1);
+            CompletableFuture<Frame> slow = CompletableFuture.supplyAsync(() -> pair.b.request(PDAF, "block a0"));
+            assertTrue(pair.b.app.blockedEntered.await(5, TimeUnit.SECONDS));
+            CompletableFuture<NodeState> giveback = pair.b.engine.giveback();
+            waitFor(() -> pair.b.steps().contains("SECONDARY_REQUESTS_STOPPED"), "new requests stopped");
+            long refused = pair.b.engine.status().notServing();
+            CompletableFuture<Frame> held = Pair.Node.send(late, 1, "put a0 4 sent-during-giveback");
+            waitFor(() -> pair.b.engine.status().notServing() > refused, "the late request reached the closed gate");
+            assertFalse(held.isDone(), "the late request must be held while B gives back, not refused at once");
+
+            pair.b.app.blocker.countDown();
+            assertEquals(Status.OK, slow.get(5, TimeUnit.SECONDS).status());
+            assertEquals(NodeState.NORMAL, giveback.get(10, TimeUnit.SECONDS));
+            waitFor(() -> {
+                pair.a.engine.tick();
+                return held.isDone();
+            }, "the held request is answered once A serves");
+            Frame reply = held.get();
+            assertEquals(NodeState.NORMAL, pair.a.engine.state(), "answered only after A serves its disk again");
+            assertEquals(Status.NOT_SERVING, reply.status());
+            assertEquals(Frame.Hint.PRIMARY, reply.hint());
+            assertFalse(pair.b.app.handled.contains("put a0 4 sent-during-giveback"), "B never ran the held request");
+        }
+        // The client's re-send, on FilerA's DAFS: it runs there, once.
+        assertEquals("ok", pair.a.ok(DAFS, "put a0 4 sent-during-giveback"));
+        assertEquals("sent-during-giveback", pair.a.ok(DAFS, "get a0 4"));
+        assertEquals("before-giveback", pair.a.ok(DAFS, "get a0 3"));
+        assertEquals(1, pair.a.app.handled.stream().filter("put a0 4 sent-during-giveback"::equals).count());
+    }
+
+    /**
+     * A hold the partner never ends (its announcement lost: here its interconnect is cut) ends by itself after
+     * takeoverCountdown: the held request is answered NOT_SERVING without a hint, and the kept connections close,
+     * so a client runs its usual failover procedure.
+     */
+    @Test
+    void aHoldThePartnerNeverEndsExpiresWithoutAHintAndClosesItsConnections() throws Exception {
+        takeoverThenRevivedFilerAWaits();
+        pair.a.engine.cutInterconnect(true);
+        try (var late = pair.b.open(PDAF)) {
+            assertEquals(NodeState.NORMAL, pair.b.engine.giveback().get(10, TimeUnit.SECONDS));
+            assertTrue(pair.b.refuses(PDAF), "pDAF takes no new connection after giveback");
+            long refused = pair.b.engine.status().notServing();
+            CompletableFuture<Frame> held = Pair.Node.send(late, 1, "put a0 5 sent-after-giveback");
+            waitFor(() -> pair.b.engine.status().notServing() > refused, "the late request reached the closed gate");
+            pair.b.engine.tick();
+            assertFalse(held.isDone(), "held until the bound passes");
+
+            pair.clock.advance(Duration.ofSeconds(2)); // takeoverCountdown, the bound
+            pair.b.engine.tick();
+            Frame reply = held.get(10, TimeUnit.SECONDS);
+            assertEquals(Status.NOT_SERVING, reply.status());
+            assertEquals(Frame.Hint.NONE, reply.hint());
+            UnderstudyException closed = assertThrows(UnderstudyException.class, () -> late.receive(Duration.ofSeconds(10)));
+            assertTrue(closed.code() == ErrorCode.CLOSED || closed.code() == ErrorCode.TRANSPORT_IO, closed.toString());
+        }
+        assertFalse(pair.b.app.handled.contains("put a0 5 sent-after-giveback"), "B never ran the held request");
+    }
+
+    /**
+     * Operator takeover (Fig. 7): a request that reaches FilerB's DAFS after Please Shutdown closed it is held
+     * until FilerA serves FilerB's disk on pDAF, then answered NOT_SERVING with the FAILOVER hint.
+     */
+    @Test
+    void pleaseShutdownHoldsLateRequestsUntilThePartnerServesAndHintsTheFailoverName() throws Exception {
+        pair.heartbeatUntilHeard();
+        try (var late = pair.b.open(DAFS)) {
+            pair.b.app.blocker = new CountDownLatch(1);
+            CompletableFuture<Frame> slow = CompletableFuture.supplyAsync(() -> pair.b.request(DAFS, "block b0"));
+            assertTrue(pair.b.app.blockedEntered.await(5, TimeUnit.SECONDS));
+            CompletableFuture<NodeState> takeover = pair.a.engine.operatorTakeover();
+            waitFor(() -> pair.b.steps().contains("SHUTTING_DOWN"), "B shuts down on Please Shutdown");
+            long refused = pair.b.engine.status().notServing();
+            CompletableFuture<Frame> held = Pair.Node.send(late, 1, "put b0 6 sent-during-shutdown");
+            waitFor(() -> pair.b.engine.status().notServing() > refused, "the late request reached the closed gate");
+            assertFalse(held.isDone(), "held while B shuts down");
+
+            pair.b.app.blocker.countDown();
+            assertEquals(Status.OK, slow.get(5, TimeUnit.SECONDS).status());
+            assertEquals(NodeState.IN_TAKEOVER, takeover.get(10, TimeUnit.SECONDS));
+            Frame reply = held.get(10, TimeUnit.SECONDS);
+            assertEquals(Status.NOT_SERVING, reply.status());
+            assertEquals(Frame.Hint.FAILOVER, reply.hint());
+            assertFalse(pair.b.app.handled.contains("put b0 6 sent-during-shutdown"), "B never ran the held request");
+        }
+        assertEquals("ok", pair.a.ok(PDAF, "put b0 6 sent-during-shutdown"));
+        assertEquals("sent-during-shutdown", pair.a.ok(PDAF, "get b0 6"));
+    }
+
     @Test
     void operatorTakeoverCountdownExpiresWhenThePartnerDoesNotAnswer() throws Exception {
         pair.heartbeatUntilHeard();

@@ -162,6 +162,18 @@ final class Pair implements AutoCloseable {
             return StandardCharsets.UTF_8.decode(f.payload()).toString();
         }
 
+        /** Opens a connection to a port of this node (the caller closes it). */
+        Connection open(DataAccessPort port) {
+            return transport.connect(InetEndpoint.of(loopback(address)), port, Duration.ofSeconds(2));
+        }
+
+        /** Sends one request on an open connection and returns the reply, on another thread. */
+        static java.util.concurrent.CompletableFuture<Frame> send(Connection c, long seq, String text) {
+            c.send(Frame.request(1, seq, ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8))).encode());
+            return java.util.concurrent.CompletableFuture.supplyAsync(() -> Frame.decode(c.receive(Duration.ofSeconds(20))),
+                    java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
+        }
+
         boolean refuses(DataAccessPort port) {
             try (Connection c = transport.connect(InetEndpoint.of(loopback(address)), port, Duration.ofSeconds(2))) {
                 return false;

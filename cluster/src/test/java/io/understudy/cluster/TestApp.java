@@ -19,6 +19,8 @@ import java.util.concurrent.TimeUnit;
 final class TestApp implements VolumeService {
     final Map<DiskId, DiskIo> volumes = new ConcurrentHashMap<>();
     final List<String> calls = java.util.Collections.synchronizedList(new ArrayList<>());
+    /** Every request this application ran, as its text. */
+    final List<String> handled = java.util.Collections.synchronizedList(new ArrayList<>());
     volatile CountDownLatch blocker = new CountDownLatch(0);
     final CountDownLatch blockedEntered = new CountDownLatch(1);
 
@@ -30,7 +32,9 @@ final class TestApp implements VolumeService {
 
     @Override
     public ByteBuffer handle(RequestContext request, ByteBuffer payload) {
-        String[] w = StandardCharsets.UTF_8.decode(payload).toString().split(" ", 4);
+        String line = StandardCharsets.UTF_8.decode(payload).toString();
+        handled.add(line);
+        String[] w = line.split(" ", 4);
         DiskId disk = request.require(DiskId.of(w[1]));
         DiskIo io = volumes.get(disk);
         if (io == null) {
