@@ -24,6 +24,13 @@ import java.util.function.LongConsumer;
  */
 final class ClientLoad implements AutoCloseable {
 
+    /** The most client steps a window's trace keeps. */
+    static final int TRACE_LIMIT = 64;
+
+    private static String abbreviate(String detail) {
+        return detail.length() <= 160 ? detail : detail.substring(0, 157) + "...";
+    }
+
     /** One client. Window fields are guarded by the client's monitor. */
     static final class Client implements Runnable {
         final int id;
@@ -47,6 +54,8 @@ final class ClientLoad implements AutoCloseable {
         private long firstSecondaryAck;
         private long firstPrimaryAck;
         private long windowErrors;
+        /** This window's client steps, relative to its start; guarded by this. */
+        private final List<String> trace = new java.util.ArrayList<>();
 
         Client(int id, DiskId volume, FailoverClient failover, long thinkNanos, LongConsumer ackSink) {
             this.id = id;
@@ -60,6 +69,12 @@ final class ClientLoad implements AutoCloseable {
 
         void onEvent(UnderstudyEvent e) {
             if (e instanceof ClientStep s) {
+                synchronized (this) {
+                    if (windowOpen && trace.size() < TRACE_LIMIT) {
+                        trace.add(String.format(java.util.Locale.ROOT, "%+8.1f ms %s%s", (System.nanoTime() - windowStart) / 1e6,
+                                s.step(), s.detail().isEmpty() ? "" : " " + abbreviate(s.detail())));
+                    }
+                }
                 switch (s.step()) {
                     case CONNECTED_SECONDARY -> onSecondary = true;
                     case CONNECTED_PRIMARY, RETURNED_TO_PRIMARY -> onSecondary = false;
@@ -131,6 +146,12 @@ final class ClientLoad implements AutoCloseable {
             firstSecondaryAck = 0;
             firstPrimaryAck = 0;
             windowErrors = 0;
+            trace.clear();
+        }
+
+        /** {@return the client's failover steps in the current (or last) window, relative to its start} */
+        synchronized List<String> trace() {
+            return List.copyOf(trace);
         }
 
         /** Closes the window; the gap still open at {@code end} (no ack since) counts as a stall too. */

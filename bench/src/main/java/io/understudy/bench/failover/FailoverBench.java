@@ -343,6 +343,9 @@ public final class FailoverBench {
             count("share_" + key + "_missing_events", 1);
         }
         log.printf(Locale.ROOT, "bench: %s trial %d: outage %.1f ms%s%n", key, trial + 1, outage / 1e6, shares);
+        if (outage > SLOW_TRIAL.toNanos()) {
+            traceSlowestClient(load, t0, at0);
+        }
         // Restore: FilerA (killed, or alive but DOWN) restarts, waits for giveback; giveback on FilerB.
         if (!scenario.equals(KILL9)) {
             pair.kill9(A);
@@ -350,6 +353,24 @@ public final class FailoverBench {
         pair.start(A);
         await(() -> pair.state(A).equals("WAITING_FOR_GIVEBACK"), "restarted FilerA waiting for giveback", pair);
         giveback(pair, load, recordGiveback);
+    }
+
+    /**
+     * An outage longer than this prints the slowest client's steps and FilerB's events of the trial as
+     * {@code note:} lines, so an outlier can be explained from the output alone.
+     */
+    static final Duration SLOW_TRIAL = Duration.ofMillis(500);
+
+    private void traceSlowestClient(ClientLoad load, long t0, Instant at0) {
+        ClientLoad.Client slowest = load.clients().stream().max(Comparator.comparingLong(ClientLoad.Client::firstSecondaryAck)).orElseThrow();
+        log.printf(Locale.ROOT, "note: slow trial: client %d acknowledged through FilerB at %+.1f ms; its steps:%n", slowest.id,
+                (slowest.firstSecondaryAck() - t0) / 1e6);
+        for (String line : slowest.trace()) {
+            log.println("note:   " + line);
+        }
+        log.println("note: FilerB's steps in that trial:");
+        events.stream().filter(e -> e.node().equals(B)).sorted(Comparator.comparing(Ev::at)).forEach(e -> log.printf(Locale.ROOT,
+                "note:   %+8.1f ms %s%n", Duration.between(at0, e.at()).toNanos() / 1e6, e.step()));
     }
 
     /** Operator takeover of FilerA by FilerB; the longest stall of any client and the client errors. */
