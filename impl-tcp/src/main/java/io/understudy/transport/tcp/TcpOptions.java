@@ -58,6 +58,19 @@ public final class TcpOptions {
     public static final Option<Integer> MAX_FRAME_SIZE = Option.integer("tcp.maxFrameSize", DEFAULT_MAX_FRAME_SIZE,
             "the largest TCP frame payload in bytes, 0 to " + LIMIT_MAX_FRAME_SIZE);
 
+    /** The default {@link #BACKLOG}. */
+    public static final int DEFAULT_BACKLOG = 4096;
+
+    /**
+     * How many connections the kernel queues on a listener before {@code accept()} takes them; default
+     * {@value #DEFAULT_BACKLOG}, capped by the kernel ({@code net.core.somaxconn} on Linux). After a takeover,
+     * every client of the failed node connects to the secondary port at once: a queue shorter than that crowd
+     * makes the kernel drop the excess connection attempts, and each dropped client waits for its TCP
+     * retransmission (a second or more) before it is served. The JDK's own default is 50.
+     */
+    public static final Option<Integer> BACKLOG = Option.integer("tcp.backlog", DEFAULT_BACKLOG,
+            "how many connections a TCP listener queues before accept, 1 or more (capped by the kernel)");
+
     /**
      * Whether connections are TLS: {@code off} (the default) or {@code on}. With {@code on}, every
      * connection this transport makes or accepts does a TLS handshake (JSSE) before its first frame, and

@@ -38,6 +38,8 @@ final class TcpTransport implements Transport {
     private final InetAddress bindAddress;
     private final Duration connectTimeoutCap;
     private final int maxFrameSize;
+    /** The listen queue length ({@link TcpOptions#BACKLOG}). */
+    private final int backlog;
     /** The TLS settings, or null for plain TCP. */
     private final TcpTls tls;
     private final Map<DataAccessPort, TcpListener> listeners = new ConcurrentHashMap<>();
@@ -45,11 +47,12 @@ final class TcpTransport implements Transport {
     private final ReentrantLock listenLock = new ReentrantLock();
     private volatile boolean closed;
 
-    TcpTransport(ProviderContext context, InetAddress bindAddress, Duration connectTimeoutCap, int maxFrameSize, TcpTls tls) {
+    TcpTransport(ProviderContext context, InetAddress bindAddress, Duration connectTimeoutCap, int maxFrameSize, int backlog, TcpTls tls) {
         this.context = context;
         this.bindAddress = bindAddress;
         this.connectTimeoutCap = connectTimeoutCap;
         this.maxFrameSize = maxFrameSize;
+        this.backlog = backlog;
         this.tls = tls;
     }
 
@@ -90,7 +93,7 @@ final class TcpTransport implements Transport {
             }
             server = ServerSocketChannel.open();
             server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
-            server.bind(local);
+            server.bind(local, backlog);
             TcpListener listener = new TcpListener(this, port, server, describe(local));
             listeners.put(port, listener);
             return listener;

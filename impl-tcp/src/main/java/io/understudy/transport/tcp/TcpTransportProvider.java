@@ -77,7 +77,12 @@ public final class TcpTransportProvider extends TransportProvider {
             throw new UnderstudyException(ErrorCode.INVALID_CONFIGURATION, "option " + TcpOptions.CONNECT_TIMEOUT.name()
                     + " is " + connectTimeout + "; expected a positive duration such as 30s");
         }
+        int backlog = context.option(TcpOptions.BACKLOG);
+        if (backlog < 1) {
+            throw new UnderstudyException(ErrorCode.INVALID_CONFIGURATION, "option " + TcpOptions.BACKLOG.name()
+                    + " is " + backlog + "; expected 1 or more (default " + TcpOptions.DEFAULT_BACKLOG + ")");
+        }
         TcpTls tls = TcpTls.load(context);
-        return new TcpTransport(context, context.option(TcpOptions.BIND_ADDRESS), connectTimeout, maxFrame, tls);
+        return new TcpTransport(context, context.option(TcpOptions.BIND_ADDRESS), connectTimeout, maxFrame, backlog, tls);
     }
 }

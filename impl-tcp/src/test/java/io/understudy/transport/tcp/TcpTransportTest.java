@@ -208,6 +208,54 @@ class TcpTransportTest extends AbstractTransportTest {
         ProviderContext badSize = ProviderContext.builder().option(TcpOptions.MAX_FRAME_SIZE, -1).build();
         e = assertCode(ErrorCode.INVALID_CONFIGURATION, () -> provider().open(badSize));
         assertTrue(e.getMessage().contains("tcp.maxFrameSize"), e.getMessage());
+        ProviderContext badBacklog = ProviderContext.builder().option(TcpOptions.BACKLOG, 0).build();
+        e = assertCode(ErrorCode.INVALID_CONFIGURATION, () -> provider().open(badBacklog));
+        assertTrue(e.getMessage().contains("tcp.backlog"), e.getMessage());
+    }
+
+    /**
+     * The listen queue holds a crowd reconnecting at once (every client of a failed node, at takeover): 120
+     * connections complete while nobody accepts (120: more than the JDK default of 50, within an old kernel's somaxconn of 128); and a
+     * small {@code tcp.backlog} is applied (the kernel then drops the excess attempts, which time out).
+     */
+    @Test
+    void theListenQueueHoldsACrowdAndFollowsTcpBacklog() throws IOException {
+        List<Socket> crowd = new ArrayList<>();
+        try {
+            server().listen(DataAccessPort.PDAF);
+            for (int i = 0; i < 120; i++) {
+                Socket s = new Socket();
+                crowd.add(s);
+                s.connect(new InetSocketAddress(LOOPBACK, pdaf), 2_000);
+            }
+        } finally {
+            for (Socket s : crowd) {
+                s.close();
+            }
+        }
+        crowd.clear();
+        try (Transport small = provider().open(ProviderContext.builder().portNumber(DataAccessPort.DAFS, dafs)
+                .option(TcpOptions.BIND_ADDRESS, LOOPBACK).option(TcpOptions.BACKLOG, 2).build())) {
+            small.listen(DataAccessPort.DAFS);
+            int completed = 0;
+            boolean dropped = false;
+            for (int i = 0; i < 16 && !dropped; i++) {
+                Socket s = new Socket();
+                crowd.add(s);
+                try {
+                    s.connect(new InetSocketAddress(LOOPBACK, dafs), 300);
+                    completed++;
+                } catch (SocketTimeoutException e) {
+                    dropped = true;
+                }
+            }
+            assertTrue(dropped, "a listener with tcp.backlog 2 took " + completed + " connections without accepting");
+            assertTrue(completed >= 2 && completed <= 4, completed + " connections completed with tcp.backlog 2");
+        } finally {
+            for (Socket s : crowd) {
+                s.close();
+            }
+        }
     }
 
     @Test
