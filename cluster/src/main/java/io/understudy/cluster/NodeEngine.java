@@ -269,17 +269,43 @@ public final class NodeEngine implements AutoCloseable {
      * "I am failing": tells the partner to take over now (skipping the detection wait), then stops serving.
      * Called when the node shuts down on an error or its process is exiting abnormally.
      *
+     * <p>While the partner is heard, the primary port hands its clients over rather than dropping them: its gate
+     * closes before the message goes out (nothing runs here after it), the requests already running finish
+     * (at most {@link NodeSettings#takeoverCountdown()}), and the open connections stay, holding what arrives,
+     * until the partner announces it serves the volumes; then those requests are answered {@code NOT_SERVING}
+     * with the {@link Frame.Hint#FAILOVER} hint, so their clients go straight to the failover name instead of
+     * retrying a port that is gone. If this process exits first, its connections close, as without a hold.
+     *
      * @param reason why, sent to the partner and recorded in the event
      */
     public void fail(String reason) {
         if (closed || state == NodeState.DOWN) {
             return;
         }
-        interconnect.sendNow(message(InterconnectMessage.Type.I_AM_FAILING, reason));
         try {
             call(() -> {
+                PortServer primary = servers.get(settings.primaryPort());
+                Hold hold = null;
+                if (primary != null && state == NodeState.NORMAL && detector.suspicion(clock.nanoTime()) == null
+                        && !settings.takeoverCountdown().isZero()) {
+                    hold = new Hold(primary, Frame.Hint.FAILOVER);
+                    primary.hold = hold;
+                    primary.gate.close();
+                }
+                boolean told = interconnect.sendNow(message(InterconnectMessage.Type.I_AM_FAILING, reason));
+                if (hold != null && (!told || !primary.gate.awaitDrained(settings.takeoverCountdown().toNanos()))) {
+                    // The partner did not hear us, or requests still run: no hand-over, close as before.
+                    primary.hold = null;
+                    hold.answer(Frame.Hint.NONE);
+                    hold = null;
+                }
+                if (hold != null) {
+                    servers.remove(primary.port);
+                    primary.deactivate();
+                }
                 stopServingEverything();
-                transition(NodeState.DOWN, "failing: " + reason);
+                String kept = hold == null ? "" : "; " + primary.port.name() + closeOrKeep(primary);
+                transition(NodeState.DOWN, "failing: " + reason + kept);
                 return null;
             });
         } catch (UnderstudyException e) {

@@ -138,6 +138,52 @@ abstract class NodeEngineProcedureTest {
     }
 
     @Test
+    void iAmFailingHoldsLateRequestsUntilThePartnerServesAndHintsTheFailoverName() throws Exception {
+        pair.heartbeatUntilHeard();
+        try (var late = pair.a.open(DAFS)) {
+            pair.a.app.blocker = new CountDownLatch(1);
+            CompletableFuture<Frame> slow = CompletableFuture.supplyAsync(() -> pair.a.request(DAFS, "block a0"));
+            assertTrue(pair.a.app.blockedEntered.await(5, TimeUnit.SECONDS));
+            // Not on the common pool: on two cores its one thread is busy with the blocked request.
+            CompletableFuture<Void> failing = new CompletableFuture<>();
+            Thread.ofVirtual().start(() -> {
+                pair.a.engine.fail("disk controller error");
+                failing.complete(null);
+            });
+            waitFor(() -> pair.b.engine.state() == NodeState.IN_TAKEOVER, "B takes over on I am failing");
+            long refused = pair.a.engine.status().notServing();
+            CompletableFuture<Frame> held = Pair.Node.send(late, 1, "put a0 6 sent-while-failing");
+            waitFor(() -> pair.a.engine.status().notServing() > refused, "the late request reached the closed gate");
+            assertFalse(held.isDone(), "held while A finishes what runs");
+
+            pair.a.app.blocker.countDown();
+            slow.get(5, TimeUnit.SECONDS);
+            failing.get(10, TimeUnit.SECONDS);
+            assertEquals(NodeState.DOWN, pair.a.engine.state());
+            Frame reply = held.get(10, TimeUnit.SECONDS);
+            assertEquals(Status.NOT_SERVING, reply.status());
+            assertEquals(Frame.Hint.FAILOVER, reply.hint());
+            assertFalse(pair.a.app.handled.contains("put a0 6 sent-while-failing"), "A never ran the held request");
+            assertTrue(pair.a.refuses(DAFS), "a failed node accepts no new connection");
+        }
+        assertEquals("ok", pair.b.ok(PDAF, "put a0 6 sent-while-failing"));
+        assertEquals("sent-while-failing", pair.b.ok(PDAF, "get a0 6"));
+    }
+
+    @Test
+    void iAmFailingThatThePartnerDoesNotHearClosesTheConnectionsAtOnce() throws Exception {
+        pair.heartbeatUntilHeard();
+        try (var open = pair.a.open(DAFS)) {
+            pair.a.engine.cutInterconnect(true);
+            pair.a.engine.fail("test");
+            assertEquals(NodeState.DOWN, pair.a.engine.state());
+            // No hand-over without a partner to hand over to: the connection is closed, nothing is held.
+            UnderstudyException closed = assertThrows(UnderstudyException.class, () -> open.receive(Duration.ofSeconds(10)));
+            assertTrue(closed.code() == ErrorCode.CLOSED || closed.code() == ErrorCode.TRANSPORT_IO, closed.toString());
+        }
+    }
+
+    @Test
     void fig5GivebackInOrderAndTheRevivedNodeWaitsUntilThen() throws Exception {
         pair.heartbeatUntilHeard();
         pair.a.engine.fail("test");
