@@ -85,8 +85,8 @@ import java.util.random.RandomGeneratorFactory;
  * <p>A server that hands its volumes over in order may say where they are served now: a {@code NOT_SERVING}
  * reply carrying a {@link io.understudy.session.Frame.Hint hint}. An Understudy node sends one when it steps
  * down and its partner has announced that it serves the volumes: {@code PRIMARY} at giveback (the primary
- * has reclaimed its disks), {@code FAILOVER} at an operator takeover (the partner serves them on
- * {@code pDAF}). The client then tries the hinted location first and does not pause before it, even if the
+ * has reclaimed its disks), {@code FAILOVER} at an operator takeover or after "I am failing" (the partner
+ * serves them on {@code pDAF}). The client then tries the hinted location first and does not pause before it, even if the
  * last reconnection broke before anything was answered; it is advice, not a command: the procedure above
  * runs as usual from there, and an unknown or absent hint changes nothing.
  *

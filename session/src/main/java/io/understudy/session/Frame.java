@@ -37,7 +37,8 @@ public record Frame(long sessionId, long sequence, Status status, ByteBuffer pay
         PRIMARY(1),
         /**
          * The failover server serves this request's volume now: go to the failover name on the secondary port
-         * (sent by the primary at an operator takeover, once its partner has taken its disks over).
+         * (sent by the primary at an operator takeover or after "I am failing", once its partner has taken its
+         * disks over).
          */
         FAILOVER(2);
 
