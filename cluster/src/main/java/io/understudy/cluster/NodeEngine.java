@@ -1076,6 +1076,8 @@ public final class NodeEngine implements AutoCloseable {
         final Set<Connection> connections = ConcurrentHashMap.newKeySet();
         /** Set before the gate closes when this port hands its clients over to the partner; else null. */
         volatile Hold hold;
+        /** Set once the connections are closed for good (this server is going away). */
+        private volatile boolean connectionsClosed;
 
         PortServer(DataAccessPort port, Set<DiskId> volumes, Listener listener) {
             this.port = port;
@@ -1093,6 +1095,12 @@ public final class NodeEngine implements AutoCloseable {
                         return;
                     }
                     connections.add(c);
+                    if (connectionsClosed) {
+                        // Accepted while the port was shutting down, after closeConnections() went by.
+                        connections.remove(c);
+                        c.close();
+                        continue;
+                    }
                     Thread.ofVirtual().name(name + "-" + port + "-conn").start(() -> serve(c));
                 }
             });
@@ -1170,7 +1178,12 @@ public final class NodeEngine implements AutoCloseable {
             }
         }
 
+        /**
+         * Closes every connection, and any the acceptor hands over from now on. The flag is set before the set is
+         * read and the acceptor reads it after adding, so a connection accepted concurrently is closed by one side.
+         */
         void closeConnections() {
+            connectionsClosed = true;
             connections.forEach(Connection::close);
             connections.clear();
         }

@@ -139,6 +139,12 @@ abstract class NodeEngineProcedureTest {
 
     @Test
     void iAmFailingHoldsLateRequestsUntilThePartnerServesAndHintsTheFailoverName() throws Exception {
+        // The running request is waited for (real time) at most takeoverCountdown: far more than this test needs,
+        // even on a loaded machine. The hold's own bound runs on the test clock, which does not move.
+        pair.a.crash();
+        pair.a.tweak = s -> s.withTiming(s.heartbeatInterval(), s.missedHeartbeats(), Duration.ofSeconds(30),
+                s.givebackTimeout(), s.splitBrainDelay());
+        pair.a.start();
         pair.heartbeatUntilHeard();
         try (var late = pair.a.open(DAFS)) {
             pair.a.app.blocker = new CountDownLatch(1);
