@@ -293,18 +293,15 @@ public final class NodeEngine implements AutoCloseable {
                     primary.gate.close();
                 }
                 boolean told = interconnect.sendNow(message(InterconnectMessage.Type.I_AM_FAILING, reason));
-                if (hold != null && (!told || !primary.gate.awaitDrained(settings.takeoverCountdown().toNanos()))) {
-                    // The partner did not hear us, or requests still run: no hand-over, close as before.
-                    primary.hold = null;
-                    hold.answer(Frame.Hint.NONE);
-                    hold = null;
-                }
-                if (hold != null) {
+                // The partner heard us and nothing runs any more: hand over. Otherwise the hold stays on a server
+                // that stopServingEverything answers without a hint and closes, as without a hold.
+                boolean handOver = hold != null && told && primary.gate.awaitDrained(settings.takeoverCountdown().toNanos());
+                if (handOver) {
                     servers.remove(primary.port);
                     primary.deactivate();
                 }
                 stopServingEverything();
-                String kept = hold == null ? "" : "; " + primary.port.name() + closeOrKeep(primary);
+                String kept = handOver ? "; " + primary.port.name() + closeOrKeep(primary) : "";
                 transition(NodeState.DOWN, "failing: " + reason + kept);
                 return null;
             });
